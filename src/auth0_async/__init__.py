@@ -1,0 +1,95 @@
+"""auth0_async: Auth0 sessions for ASGI apps, wire-compatible with nextjs-auth0 v4.
+
+Quick start::
+
+    from auth0_async import Auth0Client
+
+    auth0 = Auth0Client()          # reads AUTH0_SECRET (and AUTH0_DOMAIN, ...) from the env
+    app = auth0.middleware(app)    # any ASGI app
+
+    async def handler(...):
+        session = await auth0.get_session()
+        if session is None:
+            ...
+"""
+
+from __future__ import annotations
+
+from ._client import Auth0Client as Auth0Client
+from ._client import RequestLike as RequestLike
+from ._client import ResponseLike as ResponseLike
+from ._config import DEFAULT_ABSOLUTE_DURATION as DEFAULT_ABSOLUTE_DURATION
+from ._config import DEFAULT_INACTIVITY_DURATION as DEFAULT_INACTIVITY_DURATION
+from ._config import BeforeSessionRolled as BeforeSessionRolled
+from ._config import CookieOptions as CookieOptions
+from ._config import Secret as Secret
+from ._config import SessionConfig as SessionConfig
+from ._exceptions import AccessTokenError as AccessTokenError
+from ._exceptions import Auth0Error as Auth0Error
+from ._exceptions import AuthorizationError as AuthorizationError
+from ._exceptions import BackchannelLogoutError as BackchannelLogoutError
+from ._exceptions import ConfigurationError as ConfigurationError
+from ._exceptions import DiscoveryError as DiscoveryError
+from ._exceptions import InvalidStateError as InvalidStateError
+from ._exceptions import MissingSessionError as MissingSessionError
+from ._exceptions import MissingStateError as MissingStateError
+from ._exceptions import OAuthError as OAuthError
+from ._exceptions import RequestContextError as RequestContextError
+from ._exceptions import SecurityWarning as SecurityWarning
+from ._exceptions import SessionError as SessionError
+from ._exceptions import SessionStoreError as SessionStoreError
+from ._exceptions import TokenValidationError as TokenValidationError
+from ._exceptions import TransactionError as TransactionError
+from ._exceptions import TransportError as TransportError
+from ._models import AccessTokenSet as AccessTokenSet
+from ._models import Internal as Internal
+from ._models import SessionData as SessionData
+from ._models import TokenSet as TokenSet
+from ._models import User as User
+from ._protocols import RequestSource as RequestSource
+from ._protocols import ResponseSink as ResponseSink
+from ._version import __version__ as __version__
+
+__all__ = [
+    "DEFAULT_ABSOLUTE_DURATION",
+    "DEFAULT_INACTIVITY_DURATION",
+    "AccessTokenError",
+    "AccessTokenSet",
+    "Auth0Client",
+    "Auth0Error",
+    "AuthorizationError",
+    "BackchannelLogoutError",
+    "BeforeSessionRolled",
+    "ConfigurationError",
+    "CookieOptions",
+    "DiscoveryError",
+    "Internal",
+    "InvalidStateError",
+    "MissingSessionError",
+    "MissingStateError",
+    "OAuthError",
+    "RequestContextError",
+    "RequestLike",
+    "RequestSource",
+    "ResponseLike",
+    "ResponseSink",
+    "Secret",
+    "SecurityWarning",
+    "SessionConfig",
+    "SessionData",
+    "SessionError",
+    "SessionStoreError",
+    "TokenSet",
+    "TokenValidationError",
+    "TransactionError",
+    "TransportError",
+    "User",
+    "__version__",
+]
+
+# Make reprs and docs say `auth0_async.X`, not the private module.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and _obj.__module__.startswith("auth0_async._"):
+        _obj.__module__ = "auth0_async"
+del _name, _obj

@@ -1,0 +1,66 @@
+"""The pure-ASGI middleware: binds each request, then turns cookie writes into headers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._context import CACHE_HEADERS
+
+if TYPE_CHECKING:
+    from ._client import Auth0Client
+    from ._context import RequestContext
+    from ._types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["Auth0Middleware"]
+
+_CACHE_NAMES = frozenset(name.encode() for name, _ in CACHE_HEADERS)
+_ENCODED_CACHE_HEADERS = [(name.encode(), value.encode()) for name, value in CACHE_HEADERS]
+
+
+class Auth0Middleware:
+    """ASGI middleware made by :meth:`Auth0Client.middleware`.
+
+    For every HTTP (and websocket) connection it binds a request context that
+    ``get_session()`` and friends use. At ``http.response.start`` it re-issues the
+    session cookie when rolling is due (and nothing else wrote it), appends the
+    queued ``Set-Cookie`` headers, and marks responses that write a session
+    cookie as not cacheable.
+    """
+
+    def __init__(self, app: ASGIApp, *, client: Auth0Client) -> None:
+        self.app = app
+        self.client = client
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
+            await self.app(scope, receive, send)
+            return
+        client = self.client
+        ctx = client.bind(scope)
+        token = client._context.set(ctx)
+        try:
+            if kind == "websocket":
+                await self.app(scope, receive, send)
+                return
+
+            async def send_with_cookies(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message = await self._finish(ctx, message)
+                await send(message)
+
+            await self.app(scope, receive, send_with_cookies)
+        finally:
+            client._context.reset(token)
+
+    async def _finish(self, ctx: RequestContext, message: Message) -> Message:
+        await self.client._roll(ctx)
+        lines = ctx.take_pending()
+        if not lines and not ctx.no_store:
+            return message
+        headers = list(message.get("headers", ()))
+        if ctx.no_store:
+            headers = [(k, v) for k, v in headers if k.lower() not in _CACHE_NAMES]
+            headers.extend(_ENCODED_CACHE_HEADERS)
+        headers.extend((b"set-cookie", line.encode("latin-1")) for line in lines)
+        return {**message, "headers": headers}

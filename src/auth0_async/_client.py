@@ -1,0 +1,321 @@
+"""``Auth0Client``: the facade. It coordinates; parsing, crypto and lifetimes live below it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, overload
+
+import msgspec
+
+from ._config import (
+    SessionConfig,
+    current_env,
+    env_str,
+    normalize_app_base_urls,
+    normalize_domain,
+    resolve_cookie,
+    resolve_secrets,
+)
+from ._context import CACHE_HEADERS, UNREAD, RequestContext, scope_of
+from ._crypto import CookieCipher
+from ._exceptions import (
+    ConfigurationError,
+    MissingSessionError,
+    RequestContextError,
+    SessionError,
+)
+from ._lifetime import Lifetime
+from ._models import SessionData
+from ._stateless import CookieSessionStore
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import httpx
+
+    from ._protocols import RequestSource, ResponseSink
+    from ._types import ASGIApp, Clock
+
+__all__ = ["Auth0Client", "RequestLike", "ResponseLike"]
+
+
+class _MutableHeaders(Protocol):
+    def append(self, key: str, value: str) -> None: ...
+    def __setitem__(self, key: str, value: str) -> None: ...
+
+
+class _HeadersResponse(Protocol):
+    @property
+    def headers(self) -> _MutableHeaders: ...
+
+
+RequestLike: TypeAlias = "RequestSource | Mapping[str, Any]"
+"""A Starlette ``Request``, an ASGI scope, or any :class:`RequestSource`."""
+ResponseLike: TypeAlias = "ResponseSink | _HeadersResponse"
+"""A Starlette ``Response`` (anything with ``headers.append``), or any :class:`ResponseSink`."""
+
+
+class _HeadersSink:
+    __slots__ = ("_headers",)
+
+    def __init__(self, headers: _MutableHeaders) -> None:
+        self._headers = headers
+
+    def add_header(self, name: str, value: str) -> None:
+        self._headers.append(name, value)
+
+    def set_header(self, name: str, value: str) -> None:
+        self._headers[name] = value
+
+
+def _sink_for(response: object) -> ResponseSink:
+    if hasattr(response, "add_header") and hasattr(response, "set_header"):
+        return response  # type: ignore[return-value]
+    headers = getattr(response, "headers", None)
+    if headers is not None and hasattr(headers, "append"):
+        return _HeadersSink(headers)
+    raise TypeError("response must be a Starlette-style Response or implement ResponseSink")
+
+
+class Auth0Client:
+    """Auth0 sessions for ASGI apps.
+
+    Every option left out falls back to the environment: ``AUTH0_DOMAIN``,
+    ``AUTH0_CLIENT_ID``, ``AUTH0_CLIENT_SECRET``, ``AUTH0_SECRET``,
+    ``APP_BASE_URL`` and the ``AUTH0_COOKIE_*`` variables. Only ``secret`` is
+    needed to read and write sessions; the others are checked when login,
+    logout or token refresh need them.
+
+    Args:
+        domain: the Auth0 domain, a bare host (https implied) or a full URL.
+        client_id: the application's client id.
+        client_secret: the application's client secret.
+        secret: the cookie secret, or a list of them: the first encrypts, all decrypt.
+        app_base_url: the app's public URL, or a list of allowed ones.
+        session: lifetime and cookie options.
+        session_store: a stateful session store (not yet supported).
+        allow_insecure_requests: allow an ``http://`` domain (local testing only).
+        http_client: the ``httpx.AsyncClient`` to talk to the identity provider with.
+        clock: returns epoch seconds; defaults to ``time.time``.
+        env: the environment to read fallbacks from; defaults to ``os.environ``.
+
+    Raises:
+        ConfigurationError: a missing secret or an invalid option.
+    """
+
+    def __init__(
+        self,
+        *,
+        domain: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        secret: str | Sequence[str] | None = None,
+        app_base_url: str | Sequence[str] | None = None,
+        session: SessionConfig | None = None,
+        session_store: object | None = None,
+        allow_insecure_requests: bool = False,
+        http_client: httpx.AsyncClient | None = None,
+        clock: Clock | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        env = current_env() if env is None else env
+        if session_store is not None:
+            raise ConfigurationError("stateful session stores are not supported yet")
+        self._clock: Clock = clock or time.time
+        self._cipher = CookieCipher(resolve_secrets(secret, env))
+        domain = domain if domain is not None else env_str(env, "AUTH0_DOMAIN")
+        self._domain = (
+            None
+            if domain is None
+            else normalize_domain(domain, allow_insecure_requests=allow_insecure_requests)
+        )
+        self._client_id = client_id if client_id is not None else env_str(env, "AUTH0_CLIENT_ID")
+        self._client_secret_value = (
+            client_secret if client_secret is not None else env_str(env, "AUTH0_CLIENT_SECRET")
+        )
+        self._app_base_urls = normalize_app_base_urls(app_base_url, env)
+        self._allow_insecure_requests = allow_insecure_requests
+        self._http_client = http_client
+        self._session_config = session if session is not None else SessionConfig()
+        if not isinstance(self._session_config, SessionConfig):
+            raise ConfigurationError("session must be a SessionConfig")
+        self._cookie = resolve_cookie(
+            self._session_config.cookie, app_base_urls=self._app_base_urls, env=env
+        )
+        self._lifetime = Lifetime(self._session_config)
+        self._store = CookieSessionStore(
+            cipher=self._cipher, cookie=self._cookie, lifetime=self._lifetime, clock=self._clock
+        )
+        self._context: ContextVar[RequestContext | None] = ContextVar(
+            f"auth0_async.context.{id(self):x}", default=None
+        )
+        self._scope_key = f"auth0_async.context.{id(self):x}"
+
+    def __repr__(self) -> str:
+        return f"Auth0Client(domain={self._domain!r}, client_id={self._client_id!r})"
+
+    # -- configuration needed by later capabilities ---------------------------------
+
+    @property
+    def domain(self) -> str:
+        """The identity provider's base URL.
+
+        Raises:
+            ConfigurationError: no domain was configured.
+        """
+        if self._domain is None:
+            raise ConfigurationError(
+                "domain is required for this operation: pass Auth0Client(domain=...) "
+                "or set AUTH0_DOMAIN"
+            )
+        return self._domain
+
+    @property
+    def client_id(self) -> str:
+        """The application's client id.
+
+        Raises:
+            ConfigurationError: no client id was configured.
+        """
+        if not self._client_id:
+            raise ConfigurationError(
+                "client_id is required for this operation: pass Auth0Client(client_id=...) "
+                "or set AUTH0_CLIENT_ID"
+            )
+        return self._client_id
+
+    @property
+    def session_config(self) -> SessionConfig:
+        """The session options in force."""
+        return self._session_config
+
+    # -- request binding --------------------------------------------------------------
+
+    def bind(self, scope: Mapping[str, Any], request: object | None = None) -> RequestContext:
+        """Create the request context for an ASGI scope (the middleware's job)."""
+        ctx = RequestContext.from_scope(scope, request)
+        if isinstance(scope, dict):
+            scope[self._scope_key] = ctx
+        return ctx
+
+    def _bound(self) -> RequestContext:
+        ctx = self._context.get()
+        if ctx is None:
+            raise RequestContextError(
+                "no request is bound: wrap your ASGI app with auth0.middleware(app), "
+                "or pass the request explicitly, e.g. await auth0.get_session(request)"
+            )
+        return ctx
+
+    def _context_for(self, request: object) -> RequestContext:
+        scope = scope_of(request)
+        if scope is not None:
+            bound = scope.get(self._scope_key)
+            if isinstance(bound, RequestContext):
+                return bound
+            return RequestContext.from_scope(scope, request)
+        ctx = self._context.get()
+        if ctx is not None and ctx.request is request:
+            return ctx
+        if hasattr(request, "headers") and hasattr(request, "url"):
+            return RequestContext.from_source(request)  # type: ignore[arg-type]
+        raise TypeError(
+            "request must be a Starlette Request, an ASGI scope, or implement RequestSource"
+        )
+
+    def _read(self, ctx: RequestContext) -> SessionData | None:
+        session = ctx.session
+        if session is UNREAD:
+            session = ctx.session = self._store.read(ctx)
+        return session  # type: ignore[return-value]
+
+    # -- sessions ----------------------------------------------------------------------
+
+    @overload
+    async def get_session(self) -> SessionData | None: ...
+    @overload
+    async def get_session(self, request: RequestLike, /) -> SessionData | None: ...
+
+    async def get_session(self, request: RequestLike | None = None, /) -> SessionData | None:
+        """Return the current user's session, or ``None`` when there is no valid one.
+
+        Without an argument it reads the request bound by :meth:`middleware`; pass a
+        Starlette ``Request``, an ASGI scope or any :class:`RequestSource` to read
+        that request instead. Missing, expired, tampered or foreign-key cookies all
+        give ``None``; reads never write cookies. Writes made earlier in the same
+        request (``update_session``, token refresh) are visible.
+
+        Raises:
+            RequestContextError: called without a request outside a bound request.
+        """
+        ctx = self._bound() if request is None else self._context_for(request)
+        return self._read(ctx)
+
+    @overload
+    async def update_session(self, session: SessionData, /) -> None: ...
+    @overload
+    async def update_session(
+        self, request: RequestLike, response: ResponseLike, session: SessionData, /
+    ) -> None: ...
+
+    async def update_session(self, *args: Any) -> None:
+        """Save a changed session: ``update_session(session)`` or ``(request, response, session)``.
+
+        The saved session keeps ``internal`` (login time, ``sid``) from the current
+        one, and gets a fresh cookie lifetime. The bound form's cookies are sent by
+        the middleware; the explicit form writes them onto ``response``.
+
+        Raises:
+            MissingSessionError: the request has no session to update.
+            SessionError: ``session`` is missing, or the request cannot carry cookies.
+            RequestContextError: the bound form was used outside a bound request.
+        """
+        if len(args) == 1:
+            ctx, sink, session = self._bound(), None, args[0]
+        elif len(args) == 3:
+            ctx, sink, session = self._context_for(args[0]), _sink_for(args[1]), args[2]
+        else:
+            raise TypeError("use update_session(session) or update_session(request, response, session)")
+        if session is None:
+            raise SessionError("The session data is missing.")
+        if not isinstance(session, SessionData):
+            raise TypeError("session must be an auth0_async.SessionData")
+        existing = self._read(ctx)
+        if existing is None:
+            raise MissingSessionError("The user is not authenticated.")
+        self._store.write(ctx, msgspec.structs.replace(session, internal=existing.internal))
+        if sink is not None:
+            self._flush(ctx, sink)
+
+    @staticmethod
+    def _flush(ctx: RequestContext, sink: ResponseSink) -> None:
+        for line in ctx.take_pending():
+            sink.add_header("set-cookie", line)
+        if ctx.no_store:
+            for name, value in CACHE_HEADERS:
+                sink.set_header(name, value)
+
+    # -- the middleware ----------------------------------------------------------------
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        """Wrap an ASGI app: bind each request, apply cookie writes, roll the session."""
+        from ._asgi import Auth0Middleware
+
+        return Auth0Middleware(app, client=self)
+
+    async def _roll(self, ctx: RequestContext) -> None:
+        """Re-issue the session cookie when rolling is due (the pass-through branch)."""
+        if ctx.session_written:
+            return
+        session = self._read(ctx)
+        if session is None or not self._lifetime.roll_due(session, self._clock()):
+            return
+        hook = self._session_config.before_session_rolled
+        if hook is not None:
+            from ._hooks import allow_roll
+
+            if not await allow_roll(hook, ctx):
+                return
+        self._store.write(ctx, session)

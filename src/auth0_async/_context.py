@@ -1,0 +1,146 @@
+"""The per-request state: the request's cookies (updated by writes), pending response headers.
+
+A :class:`RequestContext` is what the middleware binds into a context variable
+for the length of one request. Reads after a write in the same request see the
+written value ("read-after-write"), because writes update the cookie jar too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Final
+
+from ._cookies import CookieAttributes, deletion, parse_cookie_header, set_cookie
+
+if TYPE_CHECKING:
+    from ._models import SessionData
+    from ._protocols import RequestSource
+
+__all__ = [
+    "CACHE_HEADERS",
+    "SCOPE_KEY",
+    "UNREAD",
+    "RequestContext",
+    "current_context",
+    "scope_of",
+]
+
+SCOPE_KEY: Final = "auth0_async.context"
+"""Key under which the bound context is also stored in the ASGI scope."""
+
+CACHE_HEADERS: Final = (
+    ("cache-control", "private, no-cache, no-store, must-revalidate, max-age=0"),
+    ("pragma", "no-cache"),
+    ("expires", "0"),
+)
+"""Headers added to every response that writes a session cookie (no CDN may cache it)."""
+
+
+class _Unread:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNREAD"
+
+
+UNREAD: Final = _Unread()
+
+current_context: ContextVar[RequestContext | None] = ContextVar(
+    "auth0_async.request_context", default=None
+)
+
+
+def _cookie_header_from_scope(scope: Mapping[str, Any]) -> str:
+    values = [v.decode("latin-1") for k, v in scope.get("headers", ()) if k.lower() == b"cookie"]
+    return "; ".join(values)
+
+
+def scope_of(request: object) -> Mapping[str, Any] | None:
+    """Return the ASGI scope behind ``request`` (a scope itself, or a Starlette-like request)."""
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, Mapping):
+        return scope
+    if isinstance(request, Mapping) and "type" in request:
+        return request
+    return None
+
+
+class RequestContext:
+    """Cookies of one request, and the cookie writes its response will carry."""
+
+    __slots__ = (
+        "_cookie_header",
+        "_cookies",
+        "https",
+        "no_store",
+        "pending",
+        "request",
+        "session",
+        "session_written",
+    )
+
+    def __init__(self, *, cookie_header: str, https: bool, request: object) -> None:
+        self._cookie_header = cookie_header
+        self._cookies: dict[str, str] | None = None
+        self.https = https
+        self.request = request
+        self.pending: dict[str, str] = {}
+        self.no_store = False
+        self.session: SessionData | None | _Unread = UNREAD
+        self.session_written = False
+
+    @classmethod
+    def from_scope(cls, scope: Mapping[str, Any], request: object | None = None) -> RequestContext:
+        """Build a context from an ASGI HTTP scope."""
+        return cls(
+            cookie_header=_cookie_header_from_scope(scope),
+            https=scope.get("scheme") in ("https", "wss"),
+            request=scope if request is None else request,
+        )
+
+    @classmethod
+    def from_source(cls, source: RequestSource) -> RequestContext:
+        """Build a context from anything implementing :class:`RequestSource`."""
+        header = source.headers.get("cookie") or ""
+        return cls(
+            cookie_header=header,
+            https=str(source.url).startswith("https:"),
+            request=source,
+        )
+
+    @property
+    def has_cookies(self) -> bool:
+        """Whether the request sent any cookie at all (cheap, no parsing)."""
+        return bool(self._cookie_header) or self._cookies is not None
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The request's cookies, as updated by writes made during this request."""
+        if self._cookies is None:
+            self._cookies = parse_cookie_header(self._cookie_header)
+        return self._cookies
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str,
+        attributes: CookieAttributes,
+        *,
+        max_age: int | None,
+        now: float,
+    ) -> None:
+        """Queue a ``Set-Cookie`` and update the jar."""
+        self.pending[name] = set_cookie(name, value, attributes, max_age=max_age, now=now)
+        self.cookies[name] = value
+
+    def delete_cookie(self, name: str, attributes: CookieAttributes) -> None:
+        """Queue a deletion and remove the cookie from the jar."""
+        self.pending[name] = deletion(name, attributes)
+        self.cookies.pop(name, None)
+
+    def take_pending(self) -> list[str]:
+        """Return and clear the queued ``Set-Cookie`` values."""
+        lines = list(self.pending.values())
+        self.pending.clear()
+        return lines

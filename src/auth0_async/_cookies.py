@@ -1,0 +1,192 @@
+"""Sans-I/O cookie handling: ``Cookie`` parsing, chunking, and ``Set-Cookie`` lines.
+
+Chunking follows nextjs-auth0 v4: a value of at most 3500 bytes is one cookie
+``<name>``; a longer one is cut into 3500-character pieces ``<name>__0``,
+``<name>__1``, ... Reading prefers a non-empty ``<name>`` and otherwise joins
+the chunks in numeric order, refusing a set with a gap. Every write deletes
+what would otherwise be read instead of it (stale chunks, the unchunked cookie,
+legacy ``appSession`` cookies).
+
+``Set-Cookie`` attributes come out in the order nextjs-auth0's cookie library
+uses (Path, Expires, Max-Age, Domain, Secure, HttpOnly, SameSite), and deletions
+repeat Path, Domain, Secure and SameSite so that browsers match the original.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import formatdate
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import quote, unquote
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "CHUNK_SIZE",
+    "LEGACY_COOKIE_NAME",
+    "CookieAttributes",
+    "chunk_names",
+    "deletion",
+    "is_cookie_name",
+    "parse_cookie_header",
+    "plan_chunked_write",
+    "read_chunked",
+    "read_legacy_chunked",
+    "set_cookie",
+]
+
+CHUNK_SIZE = 3500
+"""Largest cookie value (bytes) written unchunked, and the size of each chunk."""
+LEGACY_COOKIE_NAME = "appSession"
+"""nextjs-auth0 v3's session cookie, read and migrated."""
+MAX_CHUNKS = 64
+"""Chunk indexes at or above this are ignored: no real session is that large."""
+
+SameSite = Literal["lax", "strict", "none"]
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# RFC 6265 cookie-octet, minus '%' so that percent-encoding stays reversible.
+_SAFE_VALUE_CHARS = "!#$&'()*+-./:<=>?@[]^_`{|}~"
+
+
+def is_cookie_name(name: str) -> bool:
+    """Whether ``name`` is a valid cookie name (an RFC 9110 token)."""
+    return bool(_TOKEN.match(name))
+
+
+@dataclass(frozen=True, slots=True)
+class CookieAttributes:
+    """The attributes every cookie of one kind is written and deleted with."""
+
+    path: str = "/"
+    domain: str | None = None
+    secure: bool = False
+    same_site: SameSite = "lax"
+    http_only: bool = True
+
+
+def parse_cookie_header(header: str) -> dict[str, str]:
+    """Parse a ``Cookie`` header; the first occurrence of a name wins.
+
+    Values are percent-decoded when they contain ``%`` (as the JavaScript cookie
+    library does); pieces without ``=`` are ignored. Never raises.
+    """
+    cookies: dict[str, str] = {}
+    for piece in header.split(";"):
+        name, sep, value = piece.partition("=")
+        if not sep:
+            continue
+        name = name.strip()
+        if not name or name in cookies:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+            value = value[1:-1]
+        if "%" in value:
+            try:
+                value = unquote(value, errors="strict")
+            except UnicodeDecodeError:
+                pass
+        cookies[name] = value
+    return cookies
+
+
+def _encode_value(value: str) -> str:
+    return quote(value, safe=_SAFE_VALUE_CHARS)
+
+
+def set_cookie(
+    name: str,
+    value: str,
+    attributes: CookieAttributes,
+    *,
+    max_age: int | None,
+    now: float,
+) -> str:
+    """Return one ``Set-Cookie`` value; ``max_age=None`` makes a browser-session cookie."""
+    parts = [f"{name}={_encode_value(value)}", f"Path={attributes.path}"]
+    if max_age is not None:
+        max_age = max(int(max_age), 0)
+        if max_age:
+            parts.append(f"Expires={formatdate(now + max_age, usegmt=True)}")
+        parts.append(f"Max-Age={max_age}")
+    return _finish(parts, attributes)
+
+
+def deletion(name: str, attributes: CookieAttributes) -> str:
+    """Return a ``Set-Cookie`` value deleting ``name`` with the attributes it was set with."""
+    return _finish([f"{name}=", f"Path={attributes.path}", "Max-Age=0"], attributes)
+
+
+def _finish(parts: list[str], attributes: CookieAttributes) -> str:
+    if attributes.domain:
+        parts.append(f"Domain={attributes.domain}")
+    if attributes.secure:
+        parts.append("Secure")
+    if attributes.http_only:
+        parts.append("HttpOnly")
+    parts.append(f"SameSite={attributes.same_site}")
+    return "; ".join(parts)
+
+
+def _chunk_index(name: str, prefix: str) -> int | None:
+    if not name.startswith(prefix):
+        return None
+    digits = name[len(prefix) :]
+    if not digits.isdigit() or not digits.isascii() or (len(digits) > 1 and digits[0] == "0"):
+        return None
+    index = int(digits)
+    return index if index < MAX_CHUNKS else None
+
+
+def chunk_names(cookies: Iterable[str], name: str, *, legacy: bool = False) -> dict[int, str]:
+    """Map chunk index to cookie name for the chunks of ``name`` present in ``cookies``."""
+    prefix = f"{name}." if legacy else f"{name}__"
+    found: dict[int, str] = {}
+    for cookie in cookies:
+        index = _chunk_index(cookie, prefix)
+        if index is not None:
+            found[index] = cookie
+    return found
+
+
+def _join(cookies: Mapping[str, str], chunks: dict[int, str]) -> str | None:
+    if not chunks or len(chunks) != max(chunks) + 1:
+        return None  # no chunks, or a gap: never guess
+    return "".join(cookies[chunks[i]] for i in range(len(chunks)))
+
+
+def read_chunked(cookies: Mapping[str, str], name: str) -> str | None:
+    """Return the value of ``name``, reassembling ``name__N`` chunks, or ``None``."""
+    value = cookies.get(name)
+    if value:
+        return value
+    return _join(cookies, chunk_names(cookies, name))
+
+
+def read_legacy_chunked(cookies: Mapping[str, str], name: str = LEGACY_COOKIE_NAME) -> str | None:
+    """Return a v3 cookie's value, reassembling ``name.N`` chunks, or ``None``."""
+    value = cookies.get(name)
+    if value:
+        return value
+    return _join(cookies, chunk_names(cookies, name, legacy=True))
+
+
+def plan_chunked_write(
+    name: str, value: str, present: Iterable[str]
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Plan writing ``value`` under ``name``: the cookies to set and the ones to delete.
+
+    ``present`` is the cookie names the request carries. Deletions cover every
+    chunk of ``name`` not rewritten and, when chunking, the unchunked cookie.
+    """
+    existing = chunk_names(present, name)
+    if len(value.encode("utf-8")) <= CHUNK_SIZE:
+        return [(name, value)], [existing[i] for i in sorted(existing)]
+    pieces = [value[i : i + CHUNK_SIZE] for i in range(0, len(value), CHUNK_SIZE)]
+    writes = [(f"{name}__{i}", piece) for i, piece in enumerate(pieces)]
+    deletes = [existing[i] for i in sorted(existing) if i >= len(pieces)]
+    deletes.append(name)  # always: a leftover unchunked cookie would win over the chunks
+    return writes, deletes

@@ -1,0 +1,183 @@
+"""Cookie encryption, wire-compatible with nextjs-auth0 v4: compact JWE, ``dir`` + ``A256GCM``.
+
+The content key is HKDF-SHA256 over the UTF-8 bytes of the secret (empty salt,
+info ``"JWE CEK"``, 32 bytes), derived once per secret when the cipher is built.
+A token is ``b64(header) . (empty) . b64(iv) . b64(ciphertext) . b64(tag)``,
+with the header's base64url text as the AES-GCM additional data.
+
+Only ``alg: dir`` with ``enc: A256GCM`` is accepted. Headers other than the
+exact one nextjs-auth0 writes are parsed once and remembered, so the hot path
+never parses JSON for the header. No I/O happens here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from ._exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = [
+    "EXP_LEEWAY",
+    "CookieCipher",
+    "JWEHeader",
+    "b64url_decode",
+    "b64url_encode",
+    "is_expired",
+]
+
+EXP_LEEWAY = 15
+"""Seconds of clock tolerance when checking a cookie's ``exp`` (as nextjs-auth0)."""
+
+_HEADER_B64 = "eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0"  # {"enc":"A256GCM","alg":"dir"}
+_HEADER_AAD = _HEADER_B64.encode("ascii")
+_MAX_HEADER_CHARS = 1024
+_MAX_CACHED_HEADERS = 64
+# Header members a cookie may carry: nextjs v4 writes none beyond alg/enc, v3
+# wrote iat/uat/exp, joserfc adds typ. Anything else (crit, zip, jku, ...) is refused.
+_ALLOWED_HEADER_KEYS = frozenset({"alg", "enc", "typ", "cty", "iat", "uat", "exp"})
+_B64_ALT = bytes.maketrans(b"-_", b"+/")
+
+
+class JWEHeader(msgspec.Struct, frozen=True):
+    """The parts of a validated protected header that callers need."""
+
+    iat: int | None = None
+    """Present only in legacy (nextjs-auth0 v3) cookies: when the session was created."""
+    exp: int | None = None
+    """Legacy cookies carry their expiry here rather than in the claims."""
+
+    @property
+    def legacy(self) -> bool:
+        """Whether this header is the v3 format (``iat`` in the protected header)."""
+        return self.iat is not None
+
+
+_STANDARD = JWEHeader()
+_header_cache: dict[str, JWEHeader | None] = {_HEADER_B64: _STANDARD}
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode unpadded base64url text.
+
+    Raises:
+        ValueError: the text is not valid base64url.
+    """
+    raw = text.encode("ascii")
+    return binascii.a2b_base64(raw.translate(_B64_ALT) + b"=" * (-len(raw) % 4))
+
+
+def b64url_encode(data: bytes) -> str:
+    """Encode bytes as unpadded base64url text."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _parse_header(segment: str) -> JWEHeader | None:
+    if len(segment) > _MAX_HEADER_CHARS:
+        return None
+    try:
+        obj = msgspec.json.decode(b64url_decode(segment))
+    except (ValueError, msgspec.DecodeError):
+        return None
+    if not isinstance(obj, dict) or obj.get("alg") != "dir" or obj.get("enc") != "A256GCM":
+        return None
+    if not _ALLOWED_HEADER_KEYS.issuperset(obj):
+        return None
+    iat, exp = obj.get("iat"), obj.get("exp")
+    for value in (iat, exp):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            return None
+    return JWEHeader(iat=iat, exp=exp)
+
+
+def _header(segment: str) -> JWEHeader | None:
+    try:
+        return _header_cache[segment]
+    except KeyError:
+        pass
+    header = _parse_header(segment)
+    if header is not None and len(_header_cache) < _MAX_CACHED_HEADERS:
+        _header_cache[segment] = header
+    return header
+
+
+def _derive_key(secret: str) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=b"JWE CEK")
+    return hkdf.derive(secret.encode("utf-8"))
+
+
+class CookieCipher:
+    """Encrypts with the first secret and decrypts with any of them (rotation).
+
+    Raises:
+        ConfigurationError: no secret, or an empty one.
+    """
+
+    __slots__ = ("_ciphers",)
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        if not secrets or any(not s for s in secrets):
+            raise ConfigurationError("secret must be a non-empty string (or a list of them)")
+        self._ciphers = tuple(AESGCM(_derive_key(s)) for s in secrets)
+
+    def __repr__(self) -> str:
+        return f"CookieCipher(<{len(self._ciphers)} secret(s)>)"
+
+    def encrypt(self, payload: bytes) -> str:
+        """Encrypt ``payload`` into a compact JWE with nextjs-auth0's exact header."""
+        iv = os.urandom(12)
+        sealed = self._ciphers[0].encrypt(iv, payload, _HEADER_AAD)
+        return ".".join(
+            (_HEADER_B64, "", b64url_encode(iv), b64url_encode(sealed[:-16]), b64url_encode(sealed[-16:]))
+        )
+
+    def decrypt(self, token: str) -> tuple[JWEHeader, bytes] | None:
+        """Return the header and plaintext of ``token``, or ``None`` if it is not ours.
+
+        Never raises for any input: malformed, tampered, foreign-key and
+        disallowed-algorithm tokens all give ``None``. Expiry is the caller's check.
+        """
+        parts = token.split(".")
+        if len(parts) != 5 or parts[1]:
+            return None
+        header = _header(parts[0])
+        if header is None:
+            return None
+        try:
+            iv = b64url_decode(parts[2])
+            sealed = b64url_decode(parts[3]) + b64url_decode(parts[4])
+        except ValueError:  # binascii.Error and UnicodeEncodeError are ValueErrors
+            return None
+        if len(iv) != 12 or len(sealed) < 16 or len(parts[4]) != 22:
+            return None
+        aad = _HEADER_AAD if header is _STANDARD else parts[0].encode("ascii")
+        for cipher in self._ciphers:
+            try:
+                return header, cipher.decrypt(iv, sealed, aad)
+            except InvalidTag:
+                continue
+        return None
+
+
+def is_expired(exp: Any, now: float) -> bool:
+    """Whether a token's ``exp`` has passed, allowing :data:`EXP_LEEWAY` seconds.
+
+    A missing ``exp`` is not expired (nextjs-auth0 accepts such tokens); a
+    malformed one is.
+    """
+    if exp is None:
+        return False
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        return True
+    return now > exp + EXP_LEEWAY

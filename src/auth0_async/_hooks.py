@@ -1,0 +1,39 @@
+"""Running user hooks: awaited when they return an awaitable, and never trusted to succeed."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from ._request import ScopeRequest
+
+if TYPE_CHECKING:
+    from ._config import BeforeSessionRolled
+    from ._context import RequestContext
+    from ._protocols import RequestSource
+
+__all__ = ["allow_roll", "logger", "request_source"]
+
+logger = logging.getLogger("auth0_async")
+
+
+def request_source(ctx: RequestContext) -> RequestSource:
+    """The context's request as a :class:`RequestSource` (wrapping a bare ASGI scope)."""
+    request = ctx.request
+    if isinstance(request, Mapping):
+        return ScopeRequest(request)
+    return request  # type: ignore[return-value]
+
+
+async def allow_roll(hook: BeforeSessionRolled, ctx: RequestContext) -> bool:
+    """Ask ``before_session_rolled``; a hook that raises lets the session roll (fail open)."""
+    try:
+        result = hook(request_source(ctx))
+        if inspect.isawaitable(result):
+            result = await result
+    except Exception:
+        logger.warning("before_session_rolled raised; rolling the session anyway", exc_info=True)
+        return True
+    return bool(result)

@@ -1,0 +1,63 @@
+"""Session lifetime math on an injected clock: one place decides when a session ends.
+
+With ``rolling`` on, a session written at ``now`` expires at
+``min(now + inactivity_duration, created_at + absolute_duration)``. With it off,
+it expires at ``created_at + absolute_duration``: unlike nextjs-auth0, a re-save
+does not restart the absolute lifetime, so "absolute" stays absolute.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._crypto import EXP_LEEWAY
+
+if TYPE_CHECKING:
+    from ._config import SessionConfig
+    from ._models import SessionData
+
+__all__ = ["IPSIE_LEEWAY", "Lifetime"]
+
+IPSIE_LEEWAY = 30
+"""Seconds before an upstream ``session_expiry`` ceiling at which the session ends."""
+
+
+class Lifetime:
+    """Expiry decisions for one :class:`SessionConfig`."""
+
+    __slots__ = ("_absolute", "_inactivity", "_rolling", "_threshold")
+
+    def __init__(self, config: SessionConfig) -> None:
+        self._rolling = config.rolling
+        self._absolute = config.absolute_duration
+        self._inactivity = config.inactivity_duration
+        self._threshold = max(config.rolling_threshold, 1)
+
+    def expires_at(self, created_at: int, now: float) -> int:
+        """Epoch second at which a session created at ``created_at`` and saved now ends."""
+        end = created_at + self._absolute
+        if self._rolling:
+            return min(int(now) + self._inactivity, end)
+        return end
+
+    def is_live(self, session: SessionData, now: float) -> bool:
+        """Whether a decrypted session is still valid at ``now``.
+
+        The cookie's ``exp`` (with the JWE leeway) is checked by the caller; this
+        adds the absolute lifetime (defence in depth against a long-lived cookie
+        minted elsewhere) and the upstream ``session_expiry`` ceiling.
+        """
+        internal = session.internal
+        if internal is None:
+            return True
+        if now > internal.created_at + self._absolute + EXP_LEEWAY:
+            return False
+        ceiling = internal.session_expires_at
+        return ceiling is None or now < ceiling - IPSIE_LEEWAY
+
+    def roll_due(self, session: SessionData, now: float) -> bool:
+        """Whether re-issuing the cookie now would extend it by at least the threshold."""
+        if not self._rolling or session.internal is None:
+            return False
+        new_exp = self.expires_at(session.internal.created_at, now)
+        return new_exp - (session.exp or 0) >= self._threshold
