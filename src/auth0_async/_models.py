@@ -50,11 +50,9 @@ def _masked_repr(struct: _Base, secrets: tuple[str, ...]) -> str:
     parts = []
     for name in struct.__struct_fields__:
         value = getattr(struct, name)
-        if name in secrets and value:
-            value = "<redacted>"
-            parts.append(f"{name}={value}")
-        elif value != getattr(type(struct), "__struct_defaults__", ()) and value is not None:
-            parts.append(f"{name}={value!r}")
+        if value is None or (name == "extra" and not value):
+            continue
+        parts.append(f"{name}=<redacted>" if name in secrets and value else f"{name}={value!r}")
     return f"{type(struct).__name__}({', '.join(parts)})"
 
 

@@ -415,6 +415,17 @@ function shutdown() {
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
 
+// Static clients are validated lazily by oidc-provider; fail at start instead.
+for (const metadata of settings.clients) {
+  try {
+    const client = await provider.Client.find(String(metadata.client_id));
+    if (!client) throw new Error("not found after registration");
+  } catch (err) {
+    console.error(`op.mjs: invalid client ${JSON.stringify(metadata.client_id)}:`, err?.message ?? err, err?.error_description ?? "");
+    process.exit(1);
+  }
+}
+
 server.on("error", (err) => {
   console.error(`op.mjs: cannot listen on 127.0.0.1:${port}:`, err.message);
   process.exit(1);

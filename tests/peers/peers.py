@@ -12,6 +12,7 @@ See ``README.md`` next to this file for the config schema and the protocol.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import fcntl
@@ -218,10 +219,22 @@ class _LineReader:
         self._thread.join(timeout)
 
 
+_LIVE: set[subprocess.Popen[str]] = set()
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Peers must not outlive the interpreter, whatever the tests forgot to stop."""
+    for proc in list(_LIVE):
+        with contextlib.suppress(OSError):
+            proc.kill()
+
+
 def _stop_process(
     proc: subprocess.Popen[str], reader: _LineReader | None, timeout: float = 5.0
 ) -> None:
     """Terminate (if still running), reap, let the reader thread hit EOF, close pipes."""
+    _LIVE.discard(proc)
     if proc.stdin is not None:
         with contextlib.suppress(OSError):
             proc.stdin.close()
@@ -308,6 +321,7 @@ class OidcProviderProcess:
             stderr=self._stderr_file,
             text=True,
         )
+        _LIVE.add(self._proc)
         self._stdout = _LineReader(self._proc.stdout)
         deadline = time.monotonic() + self.startup_timeout
         expected = f"READY {self.issuer}"
@@ -330,6 +344,9 @@ class OidcProviderProcess:
                 self.stop()
                 raise PeerError(f"op.mjs exited with {code} before READY; stderr:\n{err}")
             if line.strip() == expected:
+                # op.mjs read its config before listening
+                self._config_path.unlink(missing_ok=True)
+                self._config_path = None
                 return self
 
     def stop(self) -> None:
@@ -467,6 +484,7 @@ class NextjsOracle:
             text=True,
             bufsize=1,
         )
+        _LIVE.add(self._proc)
         self._stdout = _LineReader(self._proc.stdout)
         return self
 

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from blockbuster import blockbuster_ctx
+
+SECRET = "0123456789abcdef" * 4
+"""A 64-character secret, like `openssl rand -hex 32` gives."""
+OTHER_SECRET = "fedcba9876543210" * 4
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _no_blocking_calls(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail any asyncio test that makes a blocking call on the event loop."""
+    if "anyio_backend" in request.fixturenames and request.getfixturevalue("anyio_backend") == "asyncio":
+        with blockbuster_ctx("auth0_async"):
+            yield
+    else:
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the developer's AUTH0_* / APP_BASE_URL environment."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("AUTH0_") or key == "APP_BASE_URL":
+            monkeypatch.delenv(key)
+
+
+def http_scope(cookie: str | None = None, *, path: str = "/", scheme: str = "http", **extra: Any) -> dict[str, Any]:
+    headers: list[tuple[bytes, bytes]] = [(b"host", b"testserver")]
+    if cookie is not None:
+        headers.append((b"cookie", cookie.encode("latin-1")))
+    scope: dict[str, Any] = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": scheme,
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 12345),
+    }
+    scope.update(extra)
+    return scope

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auth0_async._cookies import (
+    CHUNK_SIZE,
+    CookieAttributes,
+    chunk_names,
+    deletion,
+    parse_cookie_header,
+    plan_chunked_write,
+    read_chunked,
+    read_legacy_chunked,
+    set_cookie,
+)
+
+NOW = 1_800_000_000.0
+
+
+def test_set_cookie_attribute_order_matches_nextjs() -> None:
+    attrs = CookieAttributes(path="/", domain="example.com", secure=True, same_site="lax")
+    line = set_cookie("__session", "v", attrs, max_age=86400, now=NOW)
+    assert line == (
+        "__session=v; Path=/; Expires=Sat, 16 Jan 2027 08:00:00 GMT; Max-Age=86400; "
+        "Domain=example.com; Secure; HttpOnly; SameSite=lax"
+    )
+
+
+def test_transient_cookie_has_no_max_age_or_expires() -> None:
+    line = set_cookie("__session", "v", CookieAttributes(), max_age=None, now=NOW)
+    assert line == "__session=v; Path=/; HttpOnly; SameSite=lax"
+
+
+def test_deletion_repeats_path_domain_secure_samesite() -> None:
+    attrs = CookieAttributes(path="/app", domain="example.com", secure=True, same_site="strict")
+    assert deletion("__session__0", attrs) == (
+        "__session__0=; Path=/app; Max-Age=0; Domain=example.com; Secure; HttpOnly; SameSite=strict"
+    )
+
+
+def test_values_that_need_it_are_percent_encoded_and_parsed_back() -> None:
+    line = set_cookie("__txn_x", "1700000000:abc;def", CookieAttributes(), max_age=None, now=NOW)
+    value = line.split(";")[0].split("=", 1)[1]
+    assert ";" not in value
+    assert parse_cookie_header(f"__txn_x={value}") == {"__txn_x": "1700000000:abc;def"}
+
+
+def test_parse_first_occurrence_wins_and_junk_is_ignored() -> None:
+    assert parse_cookie_header('a=1; a=2; junk; =x; b="q"; c=%ZZ; d=') == {"a": "1", "b": "q", "c": "%ZZ", "d": ""}
+
+
+@pytest.mark.parametrize("size", [1, 3500])
+def test_small_values_are_one_cookie_and_chunks_are_deleted(size: int) -> None:
+    value = "x" * size
+    writes, deletes = plan_chunked_write("__session", value, ["__session__0", "__session__1", "other"])
+    assert writes == [("__session", value)]
+    assert deletes == ["__session__0", "__session__1"]
+
+
+def test_8000_bytes_make_three_chunks_and_delete_the_unchunked_cookie() -> None:
+    value = "".join(chr(ord("a") + i % 26) for i in range(8000))
+    writes, deletes = plan_chunked_write("__session", value, ["__session"])
+    assert [n for n, _ in writes] == ["__session__0", "__session__1", "__session__2"]
+    assert [len(v) for _, v in writes] == [3500, 3500, 1000]
+    assert "".join(v for _, v in writes) == value
+    assert deletes == ["__session"]
+
+
+def test_shrinking_from_five_to_three_chunks_deletes_the_rest() -> None:
+    present = [f"__session__{i}" for i in range(5)]
+    writes, deletes = plan_chunked_write("__session", "y" * (CHUNK_SIZE * 2 + 1), present)
+    assert len(writes) == 3
+    assert deletes == ["__session__3", "__session__4", "__session"]
+
+
+def test_read_prefers_a_non_empty_unchunked_cookie() -> None:
+    assert read_chunked({"__session": "whole", "__session__0": "a"}, "__session") == "whole"
+    assert read_chunked({"__session": "", "__session__0": "a", "__session__1": "b"}, "__session") == "ab"
+
+
+def test_read_orders_chunks_numerically() -> None:
+    cookies = {f"__session__{i}": str(i) for i in (10, 2, 0, 1, 3, 4, 5, 6, 7, 8, 9)}
+    assert read_chunked(cookies, "__session") == "012345678910"
+
+
+def test_a_gap_means_no_session() -> None:
+    assert read_chunked({"__session__0": "a", "__session__2": "c"}, "__session") is None
+    assert read_chunked({}, "__session") is None
+
+
+def test_foreign_cookies_sharing_the_prefix_are_ignored() -> None:
+    cookies = {"__session__0": "a", "__session__extra": "x", "__session__01": "y", "__session__1": "b"}
+    assert read_chunked(cookies, "__session") == "ab"
+    assert chunk_names(["__session__99999999999999999999"], "__session") == {}
+
+
+def test_legacy_chunks() -> None:
+    assert read_legacy_chunked({"appSession.1": "b", "appSession.0": "a"}) == "ab"
+    assert read_legacy_chunked({"appSession": "z", "appSession.0": "a"}) == "z"
+
+
+@given(st.text(max_size=300))
+def test_cookie_parser_never_raises(header: str) -> None:
+    parse_cookie_header(header)
+
+
+@given(st.text(alphabet="abcXYZ0123456789-_.", min_size=0, max_size=12000))
+def test_chunk_round_trip(value: str) -> None:
+    writes, _ = plan_chunked_write("__session", value, [])
+    jar = dict(writes)
+    assert read_chunked(jar, "__session") == (value or None)

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from joserfc import jwe
+from joserfc.jwk import OctKey
+
+from auth0_async import ConfigurationError
+from auth0_async._crypto import CookieCipher, b64url_decode, b64url_encode, is_expired
+
+from .conftest import OTHER_SECRET, SECRET
+
+NEXTJS_HEADER = "eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0"
+
+
+def _key(secret: str) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"JWE CEK").derive(secret.encode())
+
+
+def _joserfc_encrypt(payload: dict[str, object], secret: str, header: dict[str, object]) -> str:
+    registry = jwe.JWERegistry(algorithms=["dir", "A256GCM"])
+    return jwe.encrypt_compact(header, json.dumps(payload).encode(), OctKey.import_key(_key(secret)), registry=registry)
+
+
+def _raw_encrypt(header: dict[str, object], payload: bytes, secret: str = SECRET) -> str:
+    """Encrypt with any header, bypassing every library's header checks."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    head = b64url_encode(json.dumps(header).encode())
+    sealed = AESGCM(_key(secret)).encrypt(b"\1" * 12, payload, head.encode())
+    return ".".join([head, "", b64url_encode(b"\1" * 12), b64url_encode(sealed[:-16]), b64url_encode(sealed[-16:])])
+
+
+def test_round_trip_with_the_exact_nextjs_header() -> None:
+    cipher = CookieCipher([SECRET])
+    token = cipher.encrypt(b'{"a":1}')
+    head, empty, iv, ct, tag = token.split(".")
+    assert head == NEXTJS_HEADER
+    assert json.loads(b64url_decode(head)) == {"enc": "A256GCM", "alg": "dir"}
+    assert empty == ""
+    assert len(b64url_decode(iv)) == 12
+    assert len(b64url_decode(tag)) == 16
+    opened = cipher.decrypt(token)
+    assert opened is not None
+    assert opened[1] == b'{"a":1}'
+    assert not opened[0].legacy
+
+
+def test_a_fresh_iv_every_time() -> None:
+    cipher = CookieCipher([SECRET])
+    assert cipher.encrypt(b"x") != cipher.encrypt(b"x")
+
+
+def test_joserfc_reads_ours_and_we_read_joserfcs() -> None:
+    cipher = CookieCipher([SECRET])
+    registry = jwe.JWERegistry(algorithms=["dir", "A256GCM"])
+    obj = jwe.decrypt_compact(cipher.encrypt(b'{"x":2}'), OctKey.import_key(_key(SECRET)), registry=registry)
+    assert obj.plaintext == b'{"x":2}'
+    theirs = _joserfc_encrypt({"y": 3}, SECRET, {"alg": "dir", "enc": "A256GCM", "typ": "JWT"})
+    opened = cipher.decrypt(theirs)
+    assert opened is not None
+    assert json.loads(opened[1]) == {"y": 3}
+
+
+def test_wrong_secret_gives_none() -> None:
+    token = CookieCipher([SECRET]).encrypt(b"{}")
+    assert CookieCipher([OTHER_SECRET]).decrypt(token) is None
+
+
+def test_rotation_first_secret_encrypts_all_decrypt() -> None:
+    old = CookieCipher([OTHER_SECRET]).encrypt(b'"old"')
+    rotated = CookieCipher([SECRET, OTHER_SECRET])
+    assert rotated.decrypt(old) is not None
+    new = rotated.encrypt(b'"new"')
+    assert CookieCipher([SECRET]).decrypt(new) is not None
+    assert CookieCipher([OTHER_SECRET]).decrypt(new) is None
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_tampering_with_any_segment_gives_none(index: int) -> None:
+    cipher = CookieCipher([SECRET])
+    parts = cipher.encrypt(b'{"a":1}').split(".")
+    if index == 1:
+        parts[1] = "AAAA"
+    else:
+        segment = parts[index]
+        parts[index] = ("B" if segment[0] != "B" else "C") + segment[1:]
+    assert cipher.decrypt(".".join(parts)) is None
+
+
+def test_first_character_changed_gives_none() -> None:
+    cipher = CookieCipher([SECRET])
+    token = cipher.encrypt(b"{}")
+    assert cipher.decrypt(("f" if token[0] != "f" else "g") + token[1:]) is None
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "dir", "enc": "A128GCM"},
+        {"alg": "A256KW", "enc": "A256GCM"},
+        {"alg": "dir", "enc": "A256GCM", "zip": "DEF"},
+        {"alg": "dir", "enc": "A256GCM", "crit": ["exp"], "exp": 1},
+        {"alg": "dir", "enc": "A256GCM", "jku": "https://evil.example/jwks"},
+        {"alg": "dir", "enc": "A256GCM", "kid": "x"},
+    ],
+)
+def test_headers_outside_the_allowlist_are_refused(header: dict[str, object]) -> None:
+    # Even correctly encrypted under our key: the header itself is refused.
+    assert CookieCipher([SECRET]).decrypt(_raw_encrypt(header, b"{}")) is None
+
+
+def test_legacy_header_is_recognised() -> None:
+    token = _raw_encrypt({"alg": "dir", "enc": "A256GCM", "iat": 10, "uat": 11, "exp": 12}, b'{"user":{}}')
+    opened = CookieCipher([SECRET]).decrypt(token)
+    assert opened is not None
+    assert opened[0].legacy
+    assert (opened[0].iat, opened[0].exp) == (10, 12)
+
+
+def test_empty_secret_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError):
+        CookieCipher([""])
+    with pytest.raises(ConfigurationError):
+        CookieCipher([])
+
+
+def test_key_derivation_happens_once_per_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auth0_async import _crypto
+
+    cipher = CookieCipher([SECRET, OTHER_SECRET])
+
+    def boom(secret: str) -> bytes:
+        raise AssertionError("HKDF must not run per request")
+
+    monkeypatch.setattr(_crypto, "_derive_key", boom)
+    token = cipher.encrypt(b"{}")
+    for _ in range(3):
+        assert cipher.decrypt(token) is not None
+
+
+def test_hkdf_matches_nextjs_parameters() -> None:
+    # Known-answer: HKDF-SHA256(ikm=utf8(secret), salt="", info="JWE CEK", L=32), as @panva/hkdf.
+    from auth0_async._crypto import _derive_key
+
+    assert _derive_key(SECRET) == _key(SECRET)
+
+
+def test_repr_hides_secrets() -> None:
+    assert SECRET not in repr(CookieCipher([SECRET]))
+
+
+@pytest.mark.parametrize(
+    ("exp", "now", "expired"),
+    [(None, 100, False), (100, 115, False), (100, 116, True), ("100", 0, True), (True, 0, True), (100.5, 110, False)],
+)
+def test_is_expired_with_leeway(exp: object, now: float, expired: bool) -> None:
+    assert is_expired(exp, now) is expired
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=400) | st.binary(max_size=400).map(lambda b: b.decode("latin-1")))
+def test_arbitrary_text_never_raises_and_never_opens(token: str) -> None:
+    assert CookieCipher([SECRET]).decrypt(token) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/", max_size=60), min_size=5, max_size=5))
+def test_jwe_shaped_garbage_never_opens(parts: list[str]) -> None:
+    parts[0] = NEXTJS_HEADER
+    assert CookieCipher([SECRET]).decrypt(".".join(parts)) is None
