@@ -36,6 +36,27 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+def require_node() -> None:
+    """Skip without Node.js locally; in CI (CI=true) a missing Node.js is a failure, never a skip."""
+    import os
+    import shutil
+
+    if shutil.which("node") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Node.js is required for the end-to-end suites in CI")
+        pytest.skip("Node.js is needed for the real peers")
+
+
+@pytest.fixture(scope="session")
+def nextjs_oracle() -> Iterator[Any]:
+    """The real @auth0/nextjs-auth0 v4 cookie code, as an oracle (one node process per run)."""
+    require_node()
+    from .peers.peers import NextjsOracle
+
+    with NextjsOracle() as oracle:
+        yield oracle
+
+
 def http_scope(cookie: str | None = None, *, path: str = "/", scheme: str = "http", **extra: Any) -> dict[str, Any]:
     headers: list[tuple[bytes, bytes]] = [(b"host", b"testserver")]
     if cookie is not None:

@@ -4,6 +4,7 @@
 
     Auth0Error                          code
     ├── ConfigurationError              invalid_configuration
+    ├── InvalidRequestError             invalid_request
     ├── RequestContextError             missing_request_context
     ├── SessionError                    session_error
     │   └── MissingSessionError         missing_session
@@ -15,6 +16,7 @@
     │   ├── MissingStateError           missing_state
     │   └── InvalidStateError           invalid_state
     ├── TokenValidationError            invalid_token
+    │   └── KeyNotFoundError            key_not_found
     ├── AccessTokenError                missing_session | missing_refresh_token |
     │                                   failed_to_refresh_token | session_expired
     ├── BackchannelLogoutError          backchannel_logout_error
@@ -39,7 +41,9 @@ __all__ = [
     "BackchannelLogoutError",
     "ConfigurationError",
     "DiscoveryError",
+    "InvalidRequestError",
     "InvalidStateError",
+    "KeyNotFoundError",
     "MissingSessionError",
     "MissingStateError",
     "OAuthError",
@@ -70,6 +74,12 @@ class ConfigurationError(Auth0Error):
     """Raised when an option is missing or invalid, as soon as it is needed."""
 
     code = "invalid_configuration"
+
+
+class InvalidRequestError(Auth0Error):
+    """Raised when a request to an auth route carries an invalid parameter (an HTTP 400)."""
+
+    code = "invalid_request"
 
 
 class RequestContextError(Auth0Error):
@@ -158,6 +168,16 @@ class TokenValidationError(Auth0Error):
     """Raised when an ID token or logout token fails validation (signature or claims)."""
 
     code = "invalid_token"
+
+
+class KeyNotFoundError(TokenValidationError):
+    """Raised when no key in the JWKS matches a token's ``kid`` and ``alg``.
+
+    Distinct from other validation failures because it may mean the provider
+    rotated its keys: the caller may refetch the JWKS once and retry.
+    """
+
+    code = "key_not_found"
 
 
 class AccessTokenError(Auth0Error):

@@ -56,8 +56,13 @@ class Lifetime:
         return ceiling is None or now < ceiling - IPSIE_LEEWAY
 
     def roll_due(self, session: SessionData, now: float) -> bool:
-        """Whether re-issuing the cookie now would extend it by at least the threshold."""
+        """Whether re-issuing the cookie now would move its expiry by at least the threshold.
+
+        Usually that extends it; a cookie minted with a longer lifetime than this
+        configuration allows (by a test helper, or another app sharing the
+        cookie) is brought back in line once.
+        """
         if not self._rolling or session.internal is None:
             return False
         new_exp = self.expires_at(session.internal.created_at, now)
-        return new_exp - (session.exp or 0) >= self._threshold
+        return abs(new_exp - (session.exp or 0)) >= self._threshold

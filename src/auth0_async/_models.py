@@ -6,6 +6,10 @@ nextjs-auth0 adds to ``tokenSet``) are kept in each Struct's ``extra`` mapping
 and written back unchanged. Decoding tries one strict typed pass first (the
 common case: only known keys); when a payload holds unknown keys, a slower
 pass splits them out.
+
+Declared fields are written only when they differ from their default, so an
+explicit ``null`` for a declared optional field (or ``expiresAt: 0``) reads
+back as absent; both mean the same to every reader.
 """
 
 from __future__ import annotations
@@ -183,6 +187,14 @@ class SessionData(
     access_tokens: list[AccessTokenSet] | None = None
     exp: int | None = None
     """The cookie's own expiry (JWT ``exp``), epoch seconds; set on every write."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the session as a plain JSON-ready dict in nextjs-auth0's wire shape.
+
+        Prefer this to ``msgspec.json.encode(session)``, which would nest the
+        ``extra`` mappings instead of flattening them into their objects.
+        """
+        return session_to_wire(self)
 
 
 _STRICT_DECODER = msgspec.json.Decoder(SessionData)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jwe, jwt
 from joserfc.jwk import KeySet, OctKey
 
+from ..conftest import require_node
 from .peers import (
     NextjsOracle,
     OidcProviderProcess,
@@ -32,10 +33,12 @@ from .peers import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is needed for the real peers"),
-]
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def _node_present() -> None:
+    require_node()
 
 SECRET = "a" * 64  # 64 hex chars, like generateSecret(32)
 APP = "http://127.0.0.1:3000"

@@ -1,0 +1,201 @@
+"""Wire compatibility, proven against the real @auth0/nextjs-auth0 v4 code (tests/peers/oracle.mjs)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import msgspec
+import pytest
+
+from auth0_async import Auth0Client, CookieOptions, SessionConfig
+from auth0_async._cookies import parse_cookie_header
+from auth0_async._crypto import CookieCipher
+from auth0_async.testing import FrozenClock, generate_session_cookie
+
+from .asgi_driver import call
+from .conftest import SECRET, http_scope
+
+pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
+
+T0 = 1_800_000_000
+
+
+def session_wire(**extra: Any) -> dict[str, Any]:
+    return {
+        "user": {
+            "sub": "auth0|alice",
+            "name": "Alice",
+            "email": "alice@example.test",
+            "email_verified": True,
+            "https://example.com/roles": ["admin", "ops"],
+            "nested": {"a": [1, {"b": None}]},
+        },
+        "tokenSet": {
+            "accessToken": "at-" + "x" * 800,
+            "idToken": "it-" + "y" * 900,
+            "refreshToken": "rt-abc",
+            "expiresAt": T0 + 3600,
+            "scope": "openid profile email offline_access",
+            "token_type": "bearer",
+        },
+        "internal": {"sid": "sid-1", "createdAt": T0},
+        "customClaim": {"deep": {"list": [1, 2, 3]}},
+        **extra,
+    }
+
+
+def jar(lines: list[str]) -> str:
+    """Turn Set-Cookie lines into the Cookie header a browser would send next (deletions dropped)."""
+    cookies: dict[str, str] = {}
+    for line in lines:
+        pair = line.split(";", 1)[0]
+        name, _, value = pair.partition("=")
+        if "Max-Age=0" in line:
+            cookies.pop(name, None)
+        else:
+            cookies[name] = value
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+def client(clock: FrozenClock, **session: Any) -> Auth0Client:
+    return Auth0Client(secret=SECRET, clock=clock, session=SessionConfig(**session))
+
+
+async def test_we_read_a_cookie_nextjs_generated(nextjs_oracle: Any) -> None:
+    wire = session_wire()
+    value = nextjs_oracle.generate_session_cookie(wire, SECRET)
+    session = await Auth0Client(secret=SECRET).get_session(http_scope(f"__session={value}"))
+    assert session is not None
+    got = session.to_dict()
+    exp = got.pop("exp")
+    assert isinstance(exp, int)
+    assert got == wire
+
+
+async def test_nextjs_reads_a_cookie_we_generated(nextjs_oracle: Any) -> None:
+    wire = session_wire()
+    value = generate_session_cookie(wire, secret=SECRET)
+    decrypted = nextjs_oracle.decrypt(value, SECRET)
+    assert decrypted.pop("exp") > time.time()
+    assert decrypted == wire
+
+
+async def test_we_read_nextjs_chunked_store_writes(nextjs_oracle: Any) -> None:
+    wire = session_wire(blob="z" * 7000)
+    lines = nextjs_oracle.store_set("", wire, SECRET, now=T0 + 10)
+    assert any(line.startswith("__session__2=") for line in lines)
+    clock = FrozenClock(T0 + 20)
+    session = await client(clock).get_session(http_scope(jar(lines)))
+    assert session is not None
+    got = session.to_dict()
+    got.pop("exp")
+    assert got == wire
+
+
+async def test_nextjs_reads_our_chunked_writes_and_custom_claims_survive_its_round_trip(nextjs_oracle: Any) -> None:
+    clock = FrozenClock(T0 + 10)
+    auth0 = client(clock)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        session = await auth0.get_session()
+        assert session is not None
+        await auth0.update_session(msgspec.structs.replace(session, extra={**session.extra, "blob": "q" * 8000}))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    start = generate_session_cookie(session_wire(), secret=SECRET, clock=FrozenClock(T0))
+    response = await call(auth0.middleware(app), http_scope(f"__session={start}"))
+    lines = response.all("set-cookie")
+    assert sum(line.startswith("__session__") and "Max-Age=0" not in line for line in lines) >= 3
+    theirs = nextjs_oracle.store_get(jar(lines), SECRET, now=T0 + 20)
+    assert theirs is not None
+    theirs.pop("exp")
+    assert theirs == session_wire(blob="q" * 8000)
+    # ... and what nextjs writes back from that, we read back unchanged.
+    again = nextjs_oracle.store_set(jar(lines), theirs, SECRET, now=T0 + 30)
+    session = await client(FrozenClock(T0 + 40)).get_session(http_scope(jar(lines) + "; " + jar(again)))
+    assert session is not None
+    mine = session.to_dict()
+    mine.pop("exp")
+    assert mine == session_wire(blob="q" * 8000)
+
+
+async def test_our_set_cookie_lines_match_nextjs_for_the_same_write(nextjs_oracle: Any) -> None:
+    """Same session, same clock, same options: the same cookie names, attributes and Max-Age."""
+    wire = session_wire()
+    options = {"rolling": True, "absolute_duration": 3600, "inactivity_duration": 1800}
+    theirs = nextjs_oracle.store_set("", wire, SECRET, now=T0 + 600, cookie_options={"domain": "example.test", "same_site": "strict"}, **options)
+    clock = FrozenClock(T0 + 600)
+    auth0 = Auth0Client(
+        secret=SECRET,
+        clock=clock,
+        app_base_url="http://app.example.test",
+        session=SessionConfig(absolute_duration=3600, inactivity_duration=1800, cookie=CookieOptions(domain="example.test", same_site="strict")),
+    )
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        session = await auth0.get_session()
+        assert session is not None
+        await auth0.update_session(session)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    start = generate_session_cookie(wire, secret=SECRET, clock=FrozenClock(T0))
+    ours = (await call(auth0.middleware(app), http_scope(f"__session={start}"))).all("set-cookie")
+
+    def shape(line: str) -> list[str]:
+        name = line.split("=", 1)[0]
+        return [name, *line.split("; ")[1:]]
+
+    their_session = next(line for line in theirs if line.startswith("__session=") and "Max-Age=0" not in line)
+    our_session = next(line for line in ours if line.startswith("__session="))
+    assert shape(our_session) == shape(their_session)
+    assert "Max-Age=1800" in our_session
+    # Both sides' JWEs decrypt on the other side to the same claims.
+    ours_value = our_session.split(";")[0].split("=", 1)[1]
+    theirs_value = their_session.split(";")[0].split("=", 1)[1]
+    assert nextjs_oracle.decrypt(ours_value, SECRET, now=T0 + 600) == json.loads(CookieCipher([SECRET]).decrypt(theirs_value)[1])  # type: ignore[index]
+
+
+async def test_expired_nextjs_cookie_is_none_for_both(nextjs_oracle: Any) -> None:
+    value = nextjs_oracle.encrypt(session_wire(), SECRET, T0)
+    assert nextjs_oracle.decrypt(value, SECRET, now=T0 + 16) is None
+    assert await client(FrozenClock(T0 + 16)).get_session(http_scope(f"__session={value}")) is None
+    assert await client(FrozenClock(T0 + 15)).get_session(http_scope(f"__session={value}")) is not None
+
+
+async def test_we_read_and_migrate_a_v3_app_session(nextjs_oracle: Any) -> None:
+    v3 = {
+        "user": {"sub": "auth0|bob", "sid": "v3-sid", "nickname": "bob"},
+        "idToken": "v3-id",
+        "accessToken": "v3-at",
+        "accessTokenScope": "openid",
+        "accessTokenExpiresAt": T0 + 100,
+        "refreshToken": "v3-rt",
+    }
+    value = nextjs_oracle.encrypt(v3, SECRET, T0 + 3600, additional_headers={"iat": T0 - 100, "uat": T0, "exp": T0 + 3600})
+    theirs = nextjs_oracle.store_get(f"appSession={value}", SECRET, now=T0 + 10)
+    clock = FrozenClock(T0 + 10)
+    auth0 = client(clock)
+    session = await auth0.get_session(http_scope(f"appSession={value}"))
+    assert session is not None
+    assert session.token_set.access_token == "v3-at"
+    assert session.token_set.expires_at == T0 + 100
+    assert session.internal is not None
+    assert session.internal.sid == "v3-sid"
+    assert session.internal.created_at == T0 - 100
+    mine = session.to_dict()
+    assert {k: mine[k] for k in ("user", "tokenSet", "internal")} == {k: theirs[k] for k in ("user", "tokenSet", "internal")}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    response = await call(auth0.middleware(app), http_scope(f"appSession={value}"))
+    cookies = parse_cookie_header(jar(response.all("set-cookie")))
+    assert "appSession" not in cookies and "__session" in cookies
+    assert response.set_cookies["appSession"].startswith("appSession=; Path=/; Max-Age=0")
+    migrated = nextjs_oracle.store_get(f"__session={cookies['__session']}", SECRET, now=T0 + 20)
+    assert migrated["tokenSet"]["accessToken"] == "v3-at"
