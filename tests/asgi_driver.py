@@ -49,7 +49,10 @@ async def call(app: ASGIApp, scope: dict[str, Any], body: bytes = b"") -> Respon
     async def send(message: Message) -> None:
         if message["type"] == "http.response.start":
             response.status = message["status"]
-            response.headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in message.get("headers", [])]
+            response.headers = [
+                (k.decode("latin-1").lower(), v.decode("latin-1"))
+                for k, v in message.get("headers", [])
+            ]
         elif message["type"] == "http.response.body":
             response.body += message.get("body", b"")
 

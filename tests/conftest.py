@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from blockbuster import blockbuster_ctx
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SECRET = "0123456789abcdef" * 4
 """A 64-character secret, like `openssl rand -hex 32` gives."""
@@ -19,7 +21,10 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(autouse=True)
 def _no_blocking_calls(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fail any asyncio test that makes a blocking call on the event loop."""
-    if "anyio_backend" in request.fixturenames and request.getfixturevalue("anyio_backend") == "asyncio":
+    if (
+        "anyio_backend" in request.fixturenames
+        and request.getfixturevalue("anyio_backend") == "asyncio"
+    ):
         with blockbuster_ctx("auth0_async"):
             yield
     else:
@@ -57,7 +62,9 @@ def nextjs_oracle() -> Iterator[Any]:
         yield oracle
 
 
-def http_scope(cookie: str | None = None, *, path: str = "/", scheme: str = "http", **extra: Any) -> dict[str, Any]:
+def http_scope(
+    cookie: str | None = None, *, path: str = "/", scheme: str = "http", **extra: Any
+) -> dict[str, Any]:
     headers: list[tuple[bytes, bytes]] = [(b"host", b"testserver")]
     if cookie is not None:
         headers.append((b"cookie", cookie.encode("latin-1")))

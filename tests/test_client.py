@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 import pytest
@@ -17,9 +17,10 @@ from auth0_async import (
     SessionError,
 )
 from auth0_async._crypto import CookieCipher
+from auth0_async._models import session_from_wire
 from auth0_async.testing import FrozenClock, generate_session_cookie
 
-from .asgi_driver import Response, call
+from .asgi_driver import call
 from .conftest import OTHER_SECRET, SECRET, http_scope
 
 pytestmark = pytest.mark.anyio
@@ -27,18 +28,33 @@ pytestmark = pytest.mark.anyio
 T0 = 1_800_000_000.0
 WIRE: dict[str, Any] = {
     "user": {"sub": "auth0|alice", "name": "Alice", "https://example.com/tier": "gold"},
-    "tokenSet": {"accessToken": "at", "refreshToken": "rt", "idToken": "it", "expiresAt": int(T0) + 3600},
+    "tokenSet": {
+        "accessToken": "at",
+        "refreshToken": "rt",
+        "idToken": "it",
+        "expiresAt": int(T0) + 3600,
+    },
     "internal": {"sid": "sid-1", "createdAt": int(T0)},
     "favourite": [1, 2, 3],
 }
 
 
 def make(clock: FrozenClock | None = None, **session: Any) -> Auth0Client:
-    return Auth0Client(secret=SECRET, clock=clock or FrozenClock(T0), session=SessionConfig(**session))
+    return Auth0Client(
+        secret=SECRET, clock=clock or FrozenClock(T0), session=SessionConfig(**session)
+    )
 
 
-def cookie_for(wire: dict[str, Any] = WIRE, *, clock: FrozenClock | None = None, expires_in: int = 3600, secret: str = SECRET) -> str:
-    return generate_session_cookie(wire, secret=secret, expires_in=expires_in, clock=clock or FrozenClock(T0))
+def cookie_for(
+    wire: dict[str, Any] = WIRE,
+    *,
+    clock: FrozenClock | None = None,
+    expires_in: int = 3600,
+    secret: str = SECRET,
+) -> str:
+    return generate_session_cookie(
+        wire, secret=secret, expires_in=expires_in, clock=clock or FrozenClock(T0)
+    )
 
 
 def decrypt_wire(value: str) -> dict[str, Any]:
@@ -73,7 +89,7 @@ async def test_get_session_from_a_starlette_request() -> None:
 
 async def test_get_session_from_any_request_source() -> None:
     class Source:
-        headers = {"cookie": f"a=b; __session={cookie_for()}"}
+        headers: ClassVar[dict[str, str]] = {"cookie": f"a=b; __session={cookie_for()}"}
         url = "https://app.example/x"
 
     session = await make().get_session(Source())
@@ -97,12 +113,17 @@ async def test_no_or_bad_cookie_is_none(cookie: str | None) -> None:
 
 
 async def test_wrong_secret_is_none() -> None:
-    assert await make().get_session(http_scope(f"__session={cookie_for(secret=OTHER_SECRET)}")) is None
+    assert (
+        await make().get_session(http_scope(f"__session={cookie_for(secret=OTHER_SECRET)}")) is None
+    )
 
 
 async def test_secret_rotation_reads_old_cookies() -> None:
     auth0 = Auth0Client(secret=[SECRET, OTHER_SECRET], clock=FrozenClock(T0))
-    assert await auth0.get_session(http_scope(f"__session={cookie_for(secret=OTHER_SECRET)}")) is not None
+    assert (
+        await auth0.get_session(http_scope(f"__session={cookie_for(secret=OTHER_SECRET)}"))
+        is not None
+    )
 
 
 async def test_expired_cookie_is_none_with_15s_leeway() -> None:
@@ -139,7 +160,10 @@ async def test_upstream_session_expiry_ceiling() -> None:
 async def test_chunked_cookie_is_reassembled() -> None:
     big = {**WIRE, "blob": "x" * 6000}
     value = cookie_for(big)
-    chunks = "; ".join(f"__session__{i}={value[i * 3500 : (i + 1) * 3500]}" for i in range((len(value) + 3499) // 3500))
+    chunks = "; ".join(
+        f"__session__{i}={value[i * 3500 : (i + 1) * 3500]}"
+        for i in range((len(value) + 3499) // 3500)
+    )
     session = await make().get_session(http_scope(chunks))
     assert session is not None
     assert session.extra["blob"] == "x" * 6000
@@ -149,7 +173,7 @@ async def test_bound_form_outside_a_request_raises_a_helpful_error() -> None:
     with pytest.raises(RequestContextError, match="middleware"):
         await make().get_session()
     with pytest.raises(RequestContextError):
-        await make().update_session(msgspec.convert({}, dict))  # type: ignore[arg-type]
+        await make().update_session(session_from_wire(WIRE))
 
 
 async def test_bad_request_type_is_a_type_error() -> None:
@@ -163,7 +187,13 @@ async def test_bad_request_type_is_a_type_error() -> None:
 def app_reading(auth0: Auth0Client, seen: list[SessionData | None]) -> Any:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         seen.append(await auth0.get_session())
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"cache-control", b"public, max-age=60")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"cache-control", b"public, max-age=60")],
+            }
+        )
         await send({"type": "http.response.body", "body": b"ok"})
 
     return auth0.middleware(app)
@@ -196,14 +226,20 @@ async def test_rolling_reissues_with_inactivity_max_age_and_no_store() -> None:
     response = await call(app_reading(auth0, []), http_scope(f"__session={cookie}"))
     line = response.set_cookies["__session"]
     assert "Max-Age=1800" in line
-    assert "Path=/" in line and "HttpOnly" in line and "SameSite=lax" in line and "Secure" not in line
-    assert response.header("cache-control") == "private, no-cache, no-store, must-revalidate, max-age=0"
+    assert "Path=/" in line
+    assert "HttpOnly" in line
+    assert "SameSite=lax" in line
+    assert "Secure" not in line
+    assert (
+        response.header("cache-control")
+        == "private, no-cache, no-store, must-revalidate, max-age=0"
+    )
     assert response.header("pragma") == "no-cache"
     assert response.header("expires") == "0"
     assert len(response.all("cache-control")) == 1
     rolled = decrypt_wire(response.cookie_value("__session") or "")
     assert rolled["exp"] == int(T0) + 600 + 1800
-    assert {k: v for k, v in rolled.items() if k != "exp"} == {k: v for k, v in WIRE.items()}
+    assert {k: v for k, v in rolled.items() if k != "exp"} == dict(WIRE.items())
 
 
 async def test_rolling_is_capped_by_the_absolute_duration() -> None:
@@ -220,9 +256,14 @@ async def test_rolling_threshold_limits_reissues() -> None:
     auth0 = make(clock, inactivity_duration=1800, rolling_threshold=300)
     cookie = cookie_for(expires_in=1800)
     clock.advance(200)
-    assert (await call(app_reading(auth0, []), http_scope(f"__session={cookie}"))).all("set-cookie") == []
+    assert (await call(app_reading(auth0, []), http_scope(f"__session={cookie}"))).all(
+        "set-cookie"
+    ) == []
     clock.advance(100)
-    assert "__session" in (await call(app_reading(auth0, []), http_scope(f"__session={cookie}"))).set_cookies
+    assert (
+        "__session"
+        in (await call(app_reading(auth0, []), http_scope(f"__session={cookie}"))).set_cookies
+    )
 
 
 async def test_rolling_off_never_reissues() -> None:
@@ -230,7 +271,9 @@ async def test_rolling_off_never_reissues() -> None:
     auth0 = make(clock, rolling=False)
     cookie = cookie_for()
     clock.advance(600)
-    assert (await call(app_reading(auth0, []), http_scope(f"__session={cookie}"))).all("set-cookie") == []
+    assert (await call(app_reading(auth0, []), http_scope(f"__session={cookie}"))).all(
+        "set-cookie"
+    ) == []
 
 
 @pytest.mark.parametrize("verdict", [True, False])
@@ -250,7 +293,9 @@ async def test_before_session_rolled_hook_sync_and_async(verdict: bool) -> None:
         auth0 = make(clock, before_session_rolled=hook)
         cookie = cookie_for()
         clock.advance(10)
-        response = await call(app_reading(auth0, []), http_scope(f"__session={cookie}", path="/api/x"))
+        response = await call(
+            app_reading(auth0, []), http_scope(f"__session={cookie}", path="/api/x")
+        )
         assert ("__session" in response.set_cookies) is verdict
     assert calls == ["http://testserver/api/x", "testserver"]
 
@@ -292,7 +337,12 @@ def app_updating(auth0: Auth0Client, change: Any) -> Any:
         await auth0.update_session(change(session))
         again = await auth0.get_session()  # read-after-write
         await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": msgspec.json.encode(again.to_dict() if again else None)})
+        await send(
+            {
+                "type": "http.response.body",
+                "body": msgspec.json.encode(again.to_dict() if again else None),
+            }
+        )
 
     return auth0.middleware(app)
 
@@ -302,8 +352,11 @@ async def test_update_session_keeps_internal_and_custom_claims() -> None:
     auth0 = make(clock)
 
     def change(session: SessionData) -> SessionData:
+        assert session.internal is not None
         forged = msgspec.structs.replace(session.internal, created_at=1, sid="forged")
-        return msgspec.structs.replace(session, extra={**session.extra, "theme": "dark"}, internal=forged)
+        return msgspec.structs.replace(
+            session, extra={**session.extra, "theme": "dark"}, internal=forged
+        )
 
     clock.advance(5)
     response = await call(app_updating(auth0, change), http_scope(f"__session={cookie_for()}"))
@@ -315,7 +368,12 @@ async def test_update_session_keeps_internal_and_custom_claims() -> None:
     read_back = json.loads(response.body)
     assert read_back["theme"] == "dark"
     assert len(response.all("set-cookie")) == 1  # the update, no extra rolling write
-    assert response.header("cache-control", ) is not None
+    assert (
+        response.header(
+            "cache-control",
+        )
+        is not None
+    )
 
 
 async def test_update_session_grows_into_chunks_and_back() -> None:
@@ -329,9 +387,12 @@ async def test_update_session_grows_into_chunks_and_back() -> None:
     cookies = response.set_cookies
     assert {"__session__0", "__session__1", "__session__2"} <= set(cookies)
     assert cookies["__session"].startswith("__session=; Path=/; Max-Age=0")
-    jar = "; ".join(f"{n}={response.cookie_value(n)}" for n in cookies if n.startswith("__session__"))
+    jar = "; ".join(
+        f"{n}={response.cookie_value(n)}" for n in cookies if n.startswith("__session__")
+    )
     session = await auth0.get_session(http_scope(jar))
-    assert session is not None and session.extra["blob"] == "y" * 9000
+    assert session is not None
+    assert session.extra["blob"] == "y" * 9000
 
     def shrink(session: SessionData) -> SessionData:
         return msgspec.structs.replace(session, extra={})
@@ -339,21 +400,18 @@ async def test_update_session_grows_into_chunks_and_back() -> None:
     response = await call(app_updating(auth0, shrink), http_scope(jar))
     cookies = response.set_cookies
     assert cookies["__session"].startswith("__session=ey")
-    for i in range(len([n for n in jar.split("; ")])):
+    for i in range(len(list(jar.split("; ")))):
         assert cookies[f"__session__{i}"].startswith(f"__session__{i}=; Path=/; Max-Age=0")
 
 
 async def test_update_session_without_a_session_raises() -> None:
     auth0 = make()
-    session = msgspec.convert(WIRE, SessionData) if False else None  # noqa: SIM108
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
-        from auth0_async._models import session_from_wire
-
         with pytest.raises(MissingSessionError, match="not authenticated"):
             await auth0.update_session(session_from_wire(WIRE))
         with pytest.raises(SessionError, match="missing"):
-            await auth0.update_session(session)  # type: ignore[arg-type]
+            await auth0.update_session(None)  # type: ignore[call-overload]
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
@@ -373,7 +431,8 @@ async def test_explicit_update_session_writes_onto_a_starlette_response() -> Non
     assert session is not None
     await auth0.update_session(request, response, msgspec.structs.replace(session, extra={"x": 1}))
     lines = response.headers.getlist("set-cookie")
-    assert len(lines) == 1 and lines[0].startswith("__session=ey")
+    assert len(lines) == 1
+    assert lines[0].startswith("__session=ey")
     assert response.headers["cache-control"].startswith("private, no-cache, no-store")
     assert decrypt_wire(lines[0].split(";")[0].split("=", 1)[1])["x"] == 1
 
@@ -389,7 +448,8 @@ async def test_explicit_form_inside_the_middleware_sees_the_bound_writes() -> No
         assert session is not None
         await auth0.update_session(msgspec.structs.replace(session, extra={"seen": True}))
         again = await auth0.get_session(request)
-        assert again is not None and again.extra == {"seen": True}
+        assert again is not None
+        assert again.extra == {"seen": True}
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
@@ -406,14 +466,20 @@ async def test_configured_cookie_attributes_apply_to_writes_and_deletions() -> N
         secret=SECRET,
         clock=clock,
         app_base_url="https://app.example.com",
-        session=SessionConfig(cookie=CookieOptions(name="sess", path="/app", domain="example.com", same_site="strict")),
+        session=SessionConfig(
+            cookie=CookieOptions(name="sess", path="/app", domain="example.com", same_site="strict")
+        ),
     )
     value = cookie_for()
     clock.advance(5)
     response = await call(app_reading(auth0, []), http_scope(f"sess={value}; sess__3=stale"))
     line = response.set_cookies["sess"]
-    assert "; Path=/app;" in line and "; Domain=example.com; Secure; HttpOnly; SameSite=strict" in line
-    assert response.set_cookies["sess__3"] == "sess__3=; Path=/app; Max-Age=0; Domain=example.com; Secure; HttpOnly; SameSite=strict"
+    assert "; Path=/app;" in line
+    assert "; Domain=example.com; Secure; HttpOnly; SameSite=strict" in line
+    assert (
+        response.set_cookies["sess__3"]
+        == "sess__3=; Path=/app; Max-Age=0; Domain=example.com; Secure; HttpOnly; SameSite=strict"
+    )
 
 
 async def test_transient_cookie_has_no_max_age_but_still_expires() -> None:
@@ -422,7 +488,8 @@ async def test_transient_cookie_has_no_max_age_but_still_expires() -> None:
     clock.advance(5)
     response = await call(app_reading(auth0, []), http_scope(f"__session={cookie_for()}"))
     line = response.set_cookies["__session"]
-    assert "Max-Age" not in line and "Expires" not in line
+    assert "Max-Age" not in line
+    assert "Expires" not in line
     assert decrypt_wire(response.cookie_value("__session") or "")["exp"] == int(T0) + 5 + 86400
 
 
@@ -430,7 +497,9 @@ async def test_secure_follows_the_request_scheme_without_app_base_url() -> None:
     clock = FrozenClock(T0)
     auth0 = make(clock)
     clock.advance(5)
-    response = await call(app_reading(auth0, []), http_scope(f"__session={cookie_for()}", scheme="https"))
+    response = await call(
+        app_reading(auth0, []), http_scope(f"__session={cookie_for()}", scheme="https")
+    )
     assert "; Secure;" in response.set_cookies["__session"]
 
 
@@ -441,7 +510,11 @@ async def test_websocket_scopes_are_bound_for_reads() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         seen.append(await auth0.get_session())
 
-    await auth0.middleware(app)({**http_scope(f"__session={cookie_for()}"), "type": "websocket"}, None, None)  # type: ignore[arg-type]
+    await auth0.middleware(app)(
+        {**http_scope(f"__session={cookie_for()}"), "type": "websocket"},
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+    )
     assert seen[0] is not None
 
 

@@ -48,13 +48,20 @@ def test_values_that_need_it_are_percent_encoded_and_parsed_back() -> None:
 
 
 def test_parse_first_occurrence_wins_and_junk_is_ignored() -> None:
-    assert parse_cookie_header('a=1; a=2; junk; =x; b="q"; c=%ZZ; d=') == {"a": "1", "b": "q", "c": "%ZZ", "d": ""}
+    assert parse_cookie_header('a=1; a=2; junk; =x; b="q"; c=%ZZ; d=') == {
+        "a": "1",
+        "b": "q",
+        "c": "%ZZ",
+        "d": "",
+    }
 
 
 @pytest.mark.parametrize("size", [1, 3500])
 def test_small_values_are_one_cookie_and_chunks_are_deleted(size: int) -> None:
     value = "x" * size
-    writes, deletes = plan_chunked_write("__session", value, ["__session__0", "__session__1", "other"])
+    writes, deletes = plan_chunked_write(
+        "__session", value, ["__session__0", "__session__1", "other"]
+    )
     assert writes == [("__session", value)]
     assert deletes == ["__session__0", "__session__1"]
 
@@ -77,7 +84,10 @@ def test_shrinking_from_five_to_three_chunks_deletes_the_rest() -> None:
 
 def test_read_prefers_a_non_empty_unchunked_cookie() -> None:
     assert read_chunked({"__session": "whole", "__session__0": "a"}, "__session") == "whole"
-    assert read_chunked({"__session": "", "__session__0": "a", "__session__1": "b"}, "__session") == "ab"
+    assert (
+        read_chunked({"__session": "", "__session__0": "a", "__session__1": "b"}, "__session")
+        == "ab"
+    )
 
 
 def test_read_orders_chunks_numerically() -> None:
@@ -91,7 +101,12 @@ def test_a_gap_means_no_session() -> None:
 
 
 def test_foreign_cookies_sharing_the_prefix_are_ignored() -> None:
-    cookies = {"__session__0": "a", "__session__extra": "x", "__session__01": "y", "__session__1": "b"}
+    cookies = {
+        "__session__0": "a",
+        "__session__extra": "x",
+        "__session__01": "y",
+        "__session__1": "b",
+    }
     assert read_chunked(cookies, "__session") == "ab"
     assert chunk_names(["__session__99999999999999999999"], "__session") == {}
 

@@ -20,12 +20,16 @@ def _key(secret: str) -> bytes:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"JWE CEK").derive(secret.encode())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"JWE CEK").derive(
+        secret.encode()
+    )
 
 
 def _joserfc_encrypt(payload: dict[str, object], secret: str, header: dict[str, object]) -> str:
     registry = jwe.JWERegistry(algorithms=["dir", "A256GCM"])
-    return jwe.encrypt_compact(header, json.dumps(payload).encode(), OctKey.import_key(_key(secret)), registry=registry)
+    return jwe.encrypt_compact(
+        header, json.dumps(payload).encode(), OctKey.import_key(_key(secret)), registry=registry
+    )
 
 
 def _raw_encrypt(header: dict[str, object], payload: bytes, secret: str = SECRET) -> str:
@@ -34,13 +38,21 @@ def _raw_encrypt(header: dict[str, object], payload: bytes, secret: str = SECRET
 
     head = b64url_encode(json.dumps(header).encode())
     sealed = AESGCM(_key(secret)).encrypt(b"\1" * 12, payload, head.encode())
-    return ".".join([head, "", b64url_encode(b"\1" * 12), b64url_encode(sealed[:-16]), b64url_encode(sealed[-16:])])
+    return ".".join(
+        [
+            head,
+            "",
+            b64url_encode(b"\1" * 12),
+            b64url_encode(sealed[:-16]),
+            b64url_encode(sealed[-16:]),
+        ]
+    )
 
 
 def test_round_trip_with_the_exact_nextjs_header() -> None:
     cipher = CookieCipher([SECRET])
     token = cipher.encrypt(b'{"a":1}')
-    head, empty, iv, ct, tag = token.split(".")
+    head, empty, iv, _ct, tag = token.split(".")
     assert head == NEXTJS_HEADER
     assert json.loads(b64url_decode(head)) == {"enc": "A256GCM", "alg": "dir"}
     assert empty == ""
@@ -60,7 +72,9 @@ def test_a_fresh_iv_every_time() -> None:
 def test_joserfc_reads_ours_and_we_read_joserfcs() -> None:
     cipher = CookieCipher([SECRET])
     registry = jwe.JWERegistry(algorithms=["dir", "A256GCM"])
-    obj = jwe.decrypt_compact(cipher.encrypt(b'{"x":2}'), OctKey.import_key(_key(SECRET)), registry=registry)
+    obj = jwe.decrypt_compact(
+        cipher.encrypt(b'{"x":2}'), OctKey.import_key(_key(SECRET)), registry=registry
+    )
     assert obj.plaintext == b'{"x":2}'
     theirs = _joserfc_encrypt({"y": 3}, SECRET, {"alg": "dir", "enc": "A256GCM", "typ": "JWT"})
     opened = cipher.decrypt(theirs)
@@ -117,7 +131,9 @@ def test_headers_outside_the_allowlist_are_refused(header: dict[str, object]) ->
 
 
 def test_legacy_header_is_recognised() -> None:
-    token = _raw_encrypt({"alg": "dir", "enc": "A256GCM", "iat": 10, "uat": 11, "exp": 12}, b'{"user":{}}')
+    token = _raw_encrypt(
+        {"alg": "dir", "enc": "A256GCM", "iat": 10, "uat": 11, "exp": 12}, b'{"user":{}}'
+    )
     opened = CookieCipher([SECRET]).decrypt(token)
     assert opened is not None
     assert opened[0].legacy
@@ -158,7 +174,14 @@ def test_repr_hides_secrets() -> None:
 
 @pytest.mark.parametrize(
     ("exp", "now", "expired"),
-    [(None, 100, False), (100, 115, False), (100, 116, True), ("100", 0, True), (True, 0, True), (100.5, 110, False)],
+    [
+        (None, 100, False),
+        (100, 115, False),
+        (100, 116, True),
+        ("100", 0, True),
+        (True, 0, True),
+        (100.5, 110, False),
+    ],
 )
 def test_is_expired_with_leeway(exp: object, now: float, expired: bool) -> None:
     assert is_expired(exp, now) is expired
@@ -171,7 +194,16 @@ def test_arbitrary_text_never_raises_and_never_opens(token: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/", max_size=60), min_size=5, max_size=5))
+@given(
+    st.lists(
+        st.text(
+            alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/",
+            max_size=60,
+        ),
+        min_size=5,
+        max_size=5,
+    )
+)
 def test_jwe_shaped_garbage_never_opens(parts: list[str]) -> None:
     parts[0] = NEXTJS_HEADER
     assert CookieCipher([SECRET]).decrypt(".".join(parts)) is None

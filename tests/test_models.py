@@ -12,9 +12,31 @@ from auth0_async import AccessTokenSet, Internal, SessionData, TokenSet, User
 from auth0_async._models import decode_session, encode_session, session_from_wire, session_to_wire
 
 WIRE: dict[str, Any] = {
-    "user": {"sub": "auth0|1", "name": "Ada", "email_verified": True, "https://example.com/roles": ["admin"], "sid": "s"},
-    "tokenSet": {"accessToken": "at", "idToken": "it", "refreshToken": "rt", "expiresAt": 1700000000, "scope": "openid", "token_type": "bearer", "dpopBound": False},
-    "accessTokens": [{"accessToken": "at2", "audience": "https://api", "expiresAt": 5, "requestedScope": "read", "future": 1}],
+    "user": {
+        "sub": "auth0|1",
+        "name": "Ada",
+        "email_verified": True,
+        "https://example.com/roles": ["admin"],
+        "sid": "s",
+    },
+    "tokenSet": {
+        "accessToken": "at",
+        "idToken": "it",
+        "refreshToken": "rt",
+        "expiresAt": 1700000000,
+        "scope": "openid",
+        "token_type": "bearer",
+        "dpopBound": False,
+    },
+    "accessTokens": [
+        {
+            "accessToken": "at2",
+            "audience": "https://api",
+            "expiresAt": 5,
+            "requestedScope": "read",
+            "future": 1,
+        }
+    ],
     "internal": {"sid": "sid-1", "createdAt": 1690000000, "mcd": {"domain": "d", "issuer": "i"}},
     "customClaim": {"nested": [1, 2, {"x": None}]},
     "exp": 1700003600,
@@ -56,7 +78,11 @@ def test_unknown_keys_are_reachable() -> None:
 
 
 def test_known_only_payload_takes_the_strict_path_and_round_trips() -> None:
-    wire = {"user": {"sub": "a"}, "tokenSet": {"accessToken": "x", "expiresAt": 1}, "internal": {"sid": "s", "createdAt": 2}}
+    wire = {
+        "user": {"sub": "a"},
+        "tokenSet": {"accessToken": "x", "expiresAt": 1},
+        "internal": {"sid": "s", "createdAt": 2},
+    }
     session = decode_session(json.dumps(wire).encode())
     assert json.loads(encode_session(session)) == wire
 
@@ -70,7 +96,15 @@ def test_loose_numbers_are_accepted() -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [b"[]", b"null", b'{"user": {}}', b'{"user": {"sub": 1}, "tokenSet": {}}', b'{"tokenSet": {}}', b"{", b'{"user": {"sub": "a"}, "tokenSet": []}'],
+    [
+        b"[]",
+        b"null",
+        b'{"user": {}}',
+        b'{"user": {"sub": 1}, "tokenSet": {}}',
+        b'{"tokenSet": {}}',
+        b"{",
+        b'{"user": {"sub": "a"}, "tokenSet": []}',
+    ],
 )
 def test_invalid_payloads_raise_decode_errors(payload: bytes) -> None:
     with pytest.raises(msgspec.DecodeError):
@@ -103,12 +137,37 @@ def test_user_to_dict_is_the_wire_shape() -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**53), max_value=2**53) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
-claim_names = st.text(min_size=1, max_size=12).filter(lambda k: k not in {"sub", "name", "nickname", "given_name", "family_name", "picture", "email", "email_verified", "org_id"} and not k.startswith("$"))
-top_names = st.text(min_size=1, max_size=12).filter(lambda k: k not in {"user", "tokenSet", "internal", "accessTokens", "exp"} and not k.startswith("$"))
+claim_names = st.text(min_size=1, max_size=12).filter(
+    lambda k: (
+        k
+        not in {
+            "sub",
+            "name",
+            "nickname",
+            "given_name",
+            "family_name",
+            "picture",
+            "email",
+            "email_verified",
+            "org_id",
+        }
+        and not k.startswith("$")
+    )
+)
+top_names = st.text(min_size=1, max_size=12).filter(
+    lambda k: (
+        k not in {"user", "tokenSet", "internal", "accessTokens", "exp"} and not k.startswith("$")
+    )
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -123,7 +182,11 @@ def test_any_custom_claims_survive_round_trips(
 ) -> None:
     wire: dict[str, Any] = {
         "user": {"sub": "u", **user_extra},
-        "tokenSet": {"accessToken": "a", "expiresAt": expires_at, **({"refreshToken": refresh} if refresh else {})},
+        "tokenSet": {
+            "accessToken": "a",
+            "expiresAt": expires_at,
+            **({"refreshToken": refresh} if refresh else {}),
+        },
         "internal": {"createdAt": 1},
         **top_extra,
     }

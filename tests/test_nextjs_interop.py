@@ -94,14 +94,18 @@ async def test_we_read_nextjs_chunked_store_writes(nextjs_oracle: Any) -> None:
     assert got == wire
 
 
-async def test_nextjs_reads_our_chunked_writes_and_custom_claims_survive_its_round_trip(nextjs_oracle: Any) -> None:
+async def test_nextjs_reads_our_chunked_writes_and_custom_claims_survive_its_round_trip(
+    nextjs_oracle: Any,
+) -> None:
     clock = FrozenClock(T0 + 10)
     auth0 = client(clock)
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         session = await auth0.get_session()
         assert session is not None
-        await auth0.update_session(msgspec.structs.replace(session, extra={**session.extra, "blob": "q" * 8000}))
+        await auth0.update_session(
+            msgspec.structs.replace(session, extra={**session.extra, "blob": "q" * 8000})
+        )
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
@@ -115,7 +119,9 @@ async def test_nextjs_reads_our_chunked_writes_and_custom_claims_survive_its_rou
     assert theirs == session_wire(blob="q" * 8000)
     # ... and what nextjs writes back from that, we read back unchanged.
     again = nextjs_oracle.store_set(jar(lines), theirs, SECRET, now=T0 + 30)
-    session = await client(FrozenClock(T0 + 40)).get_session(http_scope(jar(lines) + "; " + jar(again)))
+    session = await client(FrozenClock(T0 + 40)).get_session(
+        http_scope(jar(lines) + "; " + jar(again))
+    )
     assert session is not None
     mine = session.to_dict()
     mine.pop("exp")
@@ -126,13 +132,24 @@ async def test_our_set_cookie_lines_match_nextjs_for_the_same_write(nextjs_oracl
     """Same session, same clock, same options: the same cookie names, attributes and Max-Age."""
     wire = session_wire()
     options = {"rolling": True, "absolute_duration": 3600, "inactivity_duration": 1800}
-    theirs = nextjs_oracle.store_set("", wire, SECRET, now=T0 + 600, cookie_options={"domain": "example.test", "same_site": "strict"}, **options)
+    theirs = nextjs_oracle.store_set(
+        "",
+        wire,
+        SECRET,
+        now=T0 + 600,
+        cookie_options={"domain": "example.test", "same_site": "strict"},
+        **options,
+    )
     clock = FrozenClock(T0 + 600)
     auth0 = Auth0Client(
         secret=SECRET,
         clock=clock,
         app_base_url="http://app.example.test",
-        session=SessionConfig(absolute_duration=3600, inactivity_duration=1800, cookie=CookieOptions(domain="example.test", same_site="strict")),
+        session=SessionConfig(
+            absolute_duration=3600,
+            inactivity_duration=1800,
+            cookie=CookieOptions(domain="example.test", same_site="strict"),
+        ),
     )
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -149,21 +166,27 @@ async def test_our_set_cookie_lines_match_nextjs_for_the_same_write(nextjs_oracl
         name = line.split("=", 1)[0]
         return [name, *line.split("; ")[1:]]
 
-    their_session = next(line for line in theirs if line.startswith("__session=") and "Max-Age=0" not in line)
+    their_session = next(
+        line for line in theirs if line.startswith("__session=") and "Max-Age=0" not in line
+    )
     our_session = next(line for line in ours if line.startswith("__session="))
     assert shape(our_session) == shape(their_session)
     assert "Max-Age=1800" in our_session
     # Both sides' JWEs decrypt on the other side to the same claims.
     ours_value = our_session.split(";")[0].split("=", 1)[1]
     theirs_value = their_session.split(";")[0].split("=", 1)[1]
-    assert nextjs_oracle.decrypt(ours_value, SECRET, now=T0 + 600) == json.loads(CookieCipher([SECRET]).decrypt(theirs_value)[1])  # type: ignore[index]
+    opened = CookieCipher([SECRET]).decrypt(theirs_value)
+    assert opened is not None
+    assert nextjs_oracle.decrypt(ours_value, SECRET, now=T0 + 600) == json.loads(opened[1])
 
 
 async def test_expired_nextjs_cookie_is_none_for_both(nextjs_oracle: Any) -> None:
     value = nextjs_oracle.encrypt(session_wire(), SECRET, T0)
     assert nextjs_oracle.decrypt(value, SECRET, now=T0 + 16) is None
     assert await client(FrozenClock(T0 + 16)).get_session(http_scope(f"__session={value}")) is None
-    assert await client(FrozenClock(T0 + 15)).get_session(http_scope(f"__session={value}")) is not None
+    assert (
+        await client(FrozenClock(T0 + 15)).get_session(http_scope(f"__session={value}")) is not None
+    )
 
 
 async def test_we_read_and_migrate_a_v3_app_session(nextjs_oracle: Any) -> None:
@@ -175,7 +198,9 @@ async def test_we_read_and_migrate_a_v3_app_session(nextjs_oracle: Any) -> None:
         "accessTokenExpiresAt": T0 + 100,
         "refreshToken": "v3-rt",
     }
-    value = nextjs_oracle.encrypt(v3, SECRET, T0 + 3600, additional_headers={"iat": T0 - 100, "uat": T0, "exp": T0 + 3600})
+    value = nextjs_oracle.encrypt(
+        v3, SECRET, T0 + 3600, additional_headers={"iat": T0 - 100, "uat": T0, "exp": T0 + 3600}
+    )
     theirs = nextjs_oracle.store_get(f"appSession={value}", SECRET, now=T0 + 10)
     clock = FrozenClock(T0 + 10)
     auth0 = client(clock)
@@ -187,7 +212,9 @@ async def test_we_read_and_migrate_a_v3_app_session(nextjs_oracle: Any) -> None:
     assert session.internal.sid == "v3-sid"
     assert session.internal.created_at == T0 - 100
     mine = session.to_dict()
-    assert {k: mine[k] for k in ("user", "tokenSet", "internal")} == {k: theirs[k] for k in ("user", "tokenSet", "internal")}
+    assert {k: mine[k] for k in ("user", "tokenSet", "internal")} == {
+        k: theirs[k] for k in ("user", "tokenSet", "internal")
+    }
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -195,7 +222,8 @@ async def test_we_read_and_migrate_a_v3_app_session(nextjs_oracle: Any) -> None:
 
     response = await call(auth0.middleware(app), http_scope(f"appSession={value}"))
     cookies = parse_cookie_header(jar(response.all("set-cookie")))
-    assert "appSession" not in cookies and "__session" in cookies
+    assert "appSession" not in cookies
+    assert "__session" in cookies
     assert response.set_cookies["appSession"].startswith("appSession=; Path=/; Max-Age=0")
     migrated = nextjs_oracle.store_get(f"__session={cookies['__session']}", SECRET, now=T0 + 20)
     assert migrated["tokenSet"]["accessToken"] == "v3-at"

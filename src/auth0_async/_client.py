@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, overload
 
@@ -31,7 +30,7 @@ from ._models import SessionData
 from ._stateless import CookieSessionStore
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     import httpx
 
@@ -72,7 +71,7 @@ class _HeadersSink:
 
 def _sink_for(response: object) -> ResponseSink:
     if hasattr(response, "add_header") and hasattr(response, "set_header"):
-        return response  # type: ignore[return-value]
+        return response
     headers = getattr(response, "headers", None)
     if headers is not None and hasattr(headers, "append"):
         return _HeadersSink(headers)
@@ -103,6 +102,7 @@ class Auth0Client:
 
     Raises:
         ConfigurationError: a missing secret or an invalid option.
+
     """
 
     def __init__(
@@ -164,6 +164,7 @@ class Auth0Client:
 
         Raises:
             ConfigurationError: no domain was configured.
+
         """
         if self._domain is None:
             raise ConfigurationError(
@@ -178,6 +179,7 @@ class Auth0Client:
 
         Raises:
             ConfigurationError: no client id was configured.
+
         """
         if not self._client_id:
             raise ConfigurationError(
@@ -220,7 +222,7 @@ class Auth0Client:
         if ctx is not None and ctx.request is request:
             return ctx
         if hasattr(request, "headers") and hasattr(request, "url"):
-            return RequestContext.from_source(request)  # type: ignore[arg-type]
+            return RequestContext.from_source(request)
         raise TypeError(
             "request must be a Starlette Request, an ASGI scope, or implement RequestSource"
         )
@@ -238,7 +240,7 @@ class Auth0Client:
     @overload
     async def get_session(self, request: RequestLike, /) -> SessionData | None: ...
 
-    async def get_session(self, request: RequestLike | None = None, /) -> SessionData | None:
+    async def get_session(self, request: RequestLike | None = None) -> SessionData | None:
         """Return the current user's session, or ``None`` when there is no valid one.
 
         Without an argument it reads the request bound by :meth:`middleware`; pass a
@@ -249,6 +251,7 @@ class Auth0Client:
 
         Raises:
             RequestContextError: called without a request outside a bound request.
+
         """
         ctx = self._bound() if request is None else self._context_for(request)
         return self._read(ctx)
@@ -271,13 +274,16 @@ class Auth0Client:
             MissingSessionError: the request has no session to update.
             SessionError: ``session`` is missing, or the request cannot carry cookies.
             RequestContextError: the bound form was used outside a bound request.
+
         """
         if len(args) == 1:
             ctx, sink, session = self._bound(), None, args[0]
         elif len(args) == 3:
             ctx, sink, session = self._context_for(args[0]), _sink_for(args[1]), args[2]
         else:
-            raise TypeError("use update_session(session) or update_session(request, response, session)")
+            raise TypeError(
+                "use update_session(session) or update_session(request, response, session)"
+            )
         if session is None:
             raise SessionError("The session data is missing.")
         if not isinstance(session, SessionData):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, TypeAlias
 from urllib.parse import urlsplit
@@ -20,6 +19,8 @@ from ._cookies import CookieAttributes, is_cookie_name
 from ._exceptions import ConfigurationError, SecurityWarning
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
+
     from ._protocols import RequestSource
 
 __all__ = [
@@ -88,6 +89,7 @@ class CookieOptions:
         domain: env ``AUTH0_COOKIE_DOMAIN``, default host-only.
         transient: env ``AUTH0_COOKIE_TRANSIENT``; a transient cookie has no Max-Age
             (it ends with the browser session), though the session still expires.
+
     """
 
     name: str = "__session"
@@ -123,6 +125,7 @@ class SessionConfig:
 
     Raises:
         ConfigurationError: a duration is not a positive int.
+
     """
 
     rolling: bool = True
@@ -183,6 +186,7 @@ def resolve_cookie(
 
     Raises:
         ConfigurationError: an invalid name, SameSite value, path or domain.
+
     """
     if not is_cookie_name(options.name):
         raise ConfigurationError(f"session cookie name {options.name!r} is not a valid token")
@@ -213,7 +217,10 @@ def resolve_cookie(
     if same_site == "none" and secure is False:
         raise ConfigurationError("same_site='none' requires secure cookies")
     attributes = CookieAttributes(
-        path=path, domain=domain, secure=bool(secure), same_site=same_site  # type: ignore[arg-type]
+        path=path,
+        domain=domain,
+        secure=bool(secure),
+        same_site=same_site,  # type: ignore[arg-type]
     )
     return ResolvedCookie(options.name, attributes, transient, from_request)
 
@@ -223,6 +230,7 @@ def resolve_secrets(secret: str | Sequence[str] | None, env: Mapping[str, str]) 
 
     Raises:
         ConfigurationError: no secret, an empty one, or a non-string.
+
     """
     if secret is None:
         secret = env.get("AUTH0_SECRET") or None
@@ -231,10 +239,11 @@ def resolve_secrets(secret: str | Sequence[str] | None, env: Mapping[str, str]) 
             "secret is required: pass Auth0Client(secret=...) or set AUTH0_SECRET "
             "(e.g. the output of `openssl rand -hex 32`)"
         )
-    secrets = (secret,) if isinstance(secret, str) else tuple(secret)
-    if not secrets:
+    given: tuple[object, ...] = (secret,) if isinstance(secret, str) else tuple(secret)
+    if not given:
         raise ConfigurationError("secret must not be an empty list")
-    for value in secrets:
+    secrets: list[str] = []
+    for value in given:
         if not isinstance(value, str) or not value:
             raise ConfigurationError("each secret must be a non-empty string")
         if len(value) < _MIN_SECRET_CHARS:
@@ -243,7 +252,8 @@ def resolve_secrets(secret: str | Sequence[str] | None, env: Mapping[str, str]) 
                 SecurityWarning,
                 stacklevel=4,
             )
-    return secrets
+        secrets.append(value)
+    return tuple(secrets)
 
 
 def normalize_domain(domain: str, *, allow_insecure_requests: bool) -> str:
@@ -251,6 +261,7 @@ def normalize_domain(domain: str, *, allow_insecure_requests: bool) -> str:
 
     Raises:
         ConfigurationError: not a host or URL, or ``http://`` without the opt-in.
+
     """
     value = domain.strip()
     if "://" not in value:
@@ -275,23 +286,28 @@ def normalize_domain(domain: str, *, allow_insecure_requests: bool) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
-def normalize_app_base_urls(value: str | Sequence[str] | None, env: Mapping[str, str]) -> tuple[str, ...]:
+def normalize_app_base_urls(
+    value: str | Sequence[str] | None, env: Mapping[str, str]
+) -> tuple[str, ...]:
     """Return the app's base URL(s) without trailing slash; env ``APP_BASE_URL`` is comma-separated.
 
     Raises:
         ConfigurationError: a URL that is not absolute http(s), or has a query or fragment.
+
     """
     if value is None:
         raw = env.get("APP_BASE_URL", "")
         value = [u.strip() for u in raw.split(",") if u.strip()]
-    urls = (value,) if isinstance(value, str) else tuple(value)
+    urls: tuple[object, ...] = (value,) if isinstance(value, str) else tuple(value)
     result = []
     for url in urls:
         parts = urlsplit(url.strip()) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigurationError("app_base_url must be an absolute http(s) URL")
         if parts.query or parts.fragment or parts.username:
-            raise ConfigurationError("app_base_url must not contain a query, fragment or credentials")
+            raise ConfigurationError(
+                "app_base_url must not contain a query, fragment or credentials"
+            )
         result.append(f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}")
     return tuple(result)
 
@@ -305,4 +321,3 @@ def env_str(env: Mapping[str, str], key: str) -> str | None:
 def current_env() -> Mapping[str, str]:
     """Return the process environment (a seam for tests)."""
     return os.environ
-

@@ -14,6 +14,7 @@ repeat Path, Domain, Secure and SameSite so that browsers match the original.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -85,10 +86,8 @@ def parse_cookie_header(header: str) -> dict[str, str]:
         if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
             value = value[1:-1]
         if "%" in value:
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 value = unquote(value, errors="strict")
-            except UnicodeDecodeError:
-                pass
         cookies[name] = value
     return cookies
 

@@ -73,6 +73,7 @@ def b64url_decode(text: str) -> bytes:
 
     Raises:
         ValueError: the text is not valid base64url.
+
     """
     raw = text.encode("ascii")
     return binascii.a2b_base64(raw.translate(_B64_ALT) + b"=" * (-len(raw) % 4))
@@ -122,6 +123,7 @@ class CookieCipher:
 
     Raises:
         ConfigurationError: no secret, or an empty one.
+
     """
 
     __slots__ = ("_ciphers",)
@@ -139,7 +141,13 @@ class CookieCipher:
         iv = os.urandom(12)
         sealed = self._ciphers[0].encrypt(iv, payload, _HEADER_AAD)
         return ".".join(
-            (_HEADER_B64, "", b64url_encode(iv), b64url_encode(sealed[:-16]), b64url_encode(sealed[-16:]))
+            (
+                _HEADER_B64,
+                "",
+                b64url_encode(iv),
+                b64url_encode(sealed[:-16]),
+                b64url_encode(sealed[-16:]),
+            )
         )
 
     def decrypt(self, token: str) -> tuple[JWEHeader, bytes] | None:
@@ -165,7 +173,7 @@ class CookieCipher:
         for cipher in self._ciphers:
             try:
                 return header, cipher.decrypt(iv, sealed, aad)
-            except InvalidTag:
+            except InvalidTag:  # noqa: PERF203 (one try per configured secret)
                 continue
         return None
 

@@ -119,6 +119,7 @@ class OAuthError(Auth0Error):
         error: the server's ``error`` code (also available as ``code``).
         error_description: the server's ``error_description``, if any.
         status: the HTTP status of the response, if it came from one.
+
     """
 
     def __init__(

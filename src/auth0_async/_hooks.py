@@ -20,7 +20,7 @@ logger = logging.getLogger("auth0_async")
 
 
 def request_source(ctx: RequestContext) -> RequestSource:
-    """The context's request as a :class:`RequestSource` (wrapping a bare ASGI scope)."""
+    """Return the context's request as a :class:`RequestSource` (wrapping a bare ASGI scope)."""
     request = ctx.request
     if isinstance(request, Mapping):
         return ScopeRequest(request)

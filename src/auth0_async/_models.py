@@ -50,7 +50,7 @@ class _Base(
 
 
 def _masked_repr(struct: _Base, secrets: tuple[str, ...]) -> str:
-    """A repr that never prints token values (they end up in logs)."""
+    """Build a repr that never prints token values (they end up in logs)."""
     parts = []
     for name in struct.__struct_fields__:
         value = getattr(struct, name)
@@ -60,7 +60,7 @@ def _masked_repr(struct: _Base, secrets: tuple[str, ...]) -> str:
     return f"{type(struct).__name__}({', '.join(parts)})"
 
 
-class User(_Base):
+class User(_Base, frozen=True):
     """The user's profile claims (from the ID token, filtered by default).
 
     Declared claims are attributes; any other claim is in ``extra`` and reachable
@@ -104,6 +104,7 @@ _USER_FIELDS = frozenset(User.__struct_fields__) - {"extra"}
 
 class TokenSet(
     _Base,
+    frozen=True,
     rename={
         "access_token": "accessToken",
         "id_token": "idToken",
@@ -130,6 +131,7 @@ class TokenSet(
 
 class AccessTokenSet(
     _Base,
+    frozen=True,
     rename={
         "access_token": "accessToken",
         "expires_at": "expiresAt",
@@ -151,6 +153,7 @@ class AccessTokenSet(
 
 class Internal(
     _Base,
+    frozen=True,
     rename={
         "created_at": "createdAt",
         "session_expires_at": "sessionExpiresAt",
@@ -168,6 +171,7 @@ class Internal(
 
 class SessionData(
     _Base,
+    frozen=True,
     rename={
         "token_set": "tokenSet",
         "access_tokens": "accessTokens",
@@ -199,6 +203,7 @@ class SessionData(
 
 _STRICT_DECODER = msgspec.json.Decoder(SessionData)
 _ENCODER = msgspec.json.Encoder()
+
 
 def _wire_names(cls: type[_Base]) -> frozenset[str]:
     return frozenset(n for n in cls.__struct_encode_fields__ if n != _EXTRA)
@@ -240,6 +245,7 @@ def session_from_wire(obj: Any) -> SessionData:
 
     Raises:
         msgspec.ValidationError: the mapping does not have the session's shape.
+
     """
     return msgspec.convert(_split(SessionData, obj), SessionData, strict=False)
 
@@ -249,6 +255,7 @@ def decode_session(payload: bytes) -> SessionData:
 
     Raises:
         msgspec.DecodeError: the payload is not JSON or not a session.
+
     """
     try:
         return _STRICT_DECODER.decode(payload)

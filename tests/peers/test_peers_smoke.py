@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +38,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(autouse=True)
 def _node_present() -> None:
     require_node()
+
 
 SECRET = "a" * 64  # 64 hex chars, like generateSecret(32)
 APP = "http://127.0.0.1:3000"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -13,6 +12,8 @@ from .._exceptions import ConfigurationError
 from .._models import Internal, SessionData, encode_session, session_from_wire
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from .._types import Clock
 
 __all__ = ["generate_session_cookie"]
@@ -36,6 +37,7 @@ def generate_session_cookie(
     Raises:
         ConfigurationError: an empty secret or a non-positive ``expires_in``.
         ValueError: the mapping does not have a session's shape.
+
     """
     if expires_in <= 0:
         raise ConfigurationError("expires_in must be > 0")

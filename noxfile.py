@@ -1,0 +1,81 @@
+"""Developer tasks. `nox -s tests` is what CI runs (see README.md)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+ROOT = Path(__file__).parent
+PEERS = ROOT / "tests" / "peers"
+PYTEST_NO_TESTS = 5
+
+
+def _install(session: nox.Session, *groups: str, extras: str = "") -> None:
+    """Install the package (editable) plus PEP 735 dependency groups from pyproject.toml."""
+    args = ["-e", f".[{extras}]" if extras else "."]
+    for group in groups:
+        args += ["--group", group]
+    session.install("pip>=25.1")  # --group needs pip 25.1
+    session.run("python", "-m", "pip", "install", "--quiet", *args)
+
+
+def _npm_ci(session: nox.Session, folder: Path) -> None:
+    if shutil.which("npm") is None:
+        session.error("npm (Node.js >= 20) is required for the end-to-end tests")
+    session.run(
+        "npm",
+        "ci",
+        "--prefix",
+        str(folder),
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+        external=True,
+    )
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The full test suite on asyncio and trio, including the end-to-end suites with real peers."""
+    _install(session, "test", extras="starlette")
+    _npm_ci(session, PEERS)
+    args = session.posargs or ["-q"]
+    code = session.run("python", "-m", "pytest", *args, success_codes=[0, PYTEST_NO_TESTS])
+    if code == PYTEST_NO_TESTS:  # never let "collected nothing" pass as green
+        session.error("pytest collected no tests")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff==0.17.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on src, tests, examples, bench and this file."""
+    _install(session, "typecheck", extras="starlette")
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: get_session against the practical limit, printed as ratios."""
+    _install(session, "bench")
+    session.run("python", "bench/bench_get_session.py", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Run the example app (until the full demo lands, the stateless-session example)."""
+    _install(session, extras="starlette")
+    session.install("uvicorn==0.54.0")
+    session.run("python", "examples/session_demo.py", *session.posargs)
