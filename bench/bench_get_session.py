@@ -16,8 +16,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from cryptography.hazmat.primitives import hashes
@@ -29,6 +28,9 @@ from joserfc.jwk import OctKey
 
 from auth0_async import Auth0Client, SessionData
 from auth0_async.testing import generate_session_cookie
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SECRET = "0123456789abcdef" * 4
 TARGET = 1.3
@@ -167,7 +169,7 @@ def main() -> int:
             json.dump(
                 {
                     "cookie_bytes": len(value),
-                    "rows": {n: s for n, s in rows},
+                    "rows": dict(rows),
                     "ratio": ratio,
                     "target": TARGET,
                 },

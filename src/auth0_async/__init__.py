@@ -13,8 +13,6 @@ Quick start::
             ...
 """
 
-from __future__ import annotations
-
 from ._client import Auth0Client as Auth0Client
 from ._client import RequestLike as RequestLike
 from ._client import ResponseLike as ResponseLike
