@@ -207,3 +207,15 @@ def test_arbitrary_text_never_raises_and_never_opens(token: str) -> None:
 def test_jwe_shaped_garbage_never_opens(parts: list[str]) -> None:
     parts[0] = NEXTJS_HEADER
     assert CookieCipher([SECRET]).decrypt(".".join(parts)) is None
+
+
+def test_non_canonical_base64_is_refused() -> None:
+    cipher = CookieCipher([SECRET])
+    token = cipher.encrypt(b"{}")
+    tag = token.rsplit(".", 1)[1]
+    assert len(tag) == 22
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    index = alphabet.index(tag[-1])
+    sibling = alphabet[index | 1]  # same 2 significant bits, a spare bit set
+    assert cipher.decrypt(token[:-1] + sibling) is None
+    assert cipher.decrypt(token) is not None

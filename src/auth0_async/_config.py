@@ -29,14 +29,17 @@ __all__ = [
     "BeforeSessionRolled",
     "CookieOptions",
     "ResolvedCookie",
+    "Routes",
     "Secret",
     "SessionConfig",
+    "TransactionCookieOptions",
     "current_env",
     "env_str",
     "normalize_app_base_urls",
     "normalize_domain",
     "resolve_cookie",
     "resolve_secrets",
+    "resolve_transaction_cookie",
 ]
 
 DEFAULT_ABSOLUTE_DURATION = 3 * 24 * 3600
@@ -321,3 +324,79 @@ def env_str(env: Mapping[str, str], key: str) -> str | None:
 def current_env() -> Mapping[str, str]:
     """Return the process environment (a seam for tests)."""
     return os.environ
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TransactionCookieOptions:
+    """Options of the short-lived login transaction cookies (``<prefix><state>``).
+
+    Attributes:
+        prefix: cookie name prefix (default ``__txn_``).
+        same_site: ``lax`` (default) or ``strict``/``none``.
+        secure: as the session cookie's policy; forced on with an https ``app_base_url``.
+        path: default ``/``.
+        domain: default from ``AUTH0_COOKIE_DOMAIN``, else host-only.
+        max_age: seconds a login attempt may take (default 3600).
+    """
+
+    prefix: str = "__txn_"
+    same_site: SameSite = "lax"
+    secure: bool | None = None
+    path: str = "/"
+    domain: str | None = None
+    max_age: int = 3600
+
+    def __post_init__(self) -> None:
+        _check_duration("transaction_cookie.max_age", self.max_age)
+
+
+def resolve_transaction_cookie(
+    options: TransactionCookieOptions,
+    *,
+    app_base_urls: Sequence[str],
+    env: Mapping[str, str],
+) -> ResolvedCookie:
+    """Resolve transaction cookie options like the session cookie's (name = prefix).
+
+    Raises:
+        ConfigurationError: an invalid prefix, SameSite value, path or domain.
+    """
+    return resolve_cookie(
+        CookieOptions(
+            name=options.prefix,
+            same_site=options.same_site,
+            secure=options.secure,
+            path=options.path,
+            domain=options.domain,
+            transient=False,
+        ),
+        app_base_urls=app_base_urls,
+        env={k: v for k, v in env.items() if k == "AUTH0_COOKIE_DOMAIN"},
+    )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Routes:
+    """Paths of the routes the middleware serves (set one to ``None`` to turn it off).
+
+    Attributes:
+        login: starts a login (``GET``).
+        callback: where the provider sends the user back (``GET``).
+        logout: ends the session (``GET``).
+        profile: the user's claims as JSON (``GET``).
+        access_token: a fresh access token as JSON (``GET``).
+        backchannel_logout: OpenID back-channel logout (``POST``).
+    """
+
+    login: str | None = "/auth/login"
+    callback: str = "/auth/callback"
+    logout: str | None = "/auth/logout"
+    profile: str | None = "/auth/profile"
+    access_token: str | None = "/auth/access-token"
+    backchannel_logout: str | None = "/auth/backchannel-logout"
+
+    def __post_init__(self) -> None:
+        for name in ("login", "callback", "logout", "profile", "access_token", "backchannel_logout"):
+            path = getattr(self, name)
+            if path is not None and (not isinstance(path, str) or not path.startswith("/") or "?" in path):
+                raise ConfigurationError(f"routes.{name} must be a path starting with '/'")
