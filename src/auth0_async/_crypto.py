@@ -68,13 +68,22 @@ _STANDARD = JWEHeader()
 _header_cache: dict[str, JWEHeader | None] = {_HEADER_B64: _STANDARD}
 
 
+_B64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# Unused low bits of the last character, by length % 4: they must be zero in the
+# one canonical encoding (otherwise several strings decode to the same bytes).
+_SPARE_BITS = {0: 0, 2: 0x0F, 3: 0x03}
+
+
 def b64url_decode(text: str) -> bytes:
-    """Decode unpadded base64url text.
+    """Decode unpadded, canonical base64url text.
 
     Raises:
-        ValueError: the text is not valid base64url.
+        ValueError: the text is not valid (or not canonical) base64url.
 
     """
+    spare = _SPARE_BITS.get(len(text) % 4)
+    if spare is None or (spare and _B64URL_ALPHABET.find(text[-1]) & spare):
+        raise ValueError("not canonical base64url")
     raw = text.encode("ascii")
     return binascii.a2b_base64(raw.translate(_B64_ALT) + b"=" * (-len(raw) % 4))
 
