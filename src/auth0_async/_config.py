@@ -337,6 +337,7 @@ class TransactionCookieOptions:
         path: default ``/``.
         domain: default from ``AUTH0_COOKIE_DOMAIN``, else host-only.
         max_age: seconds a login attempt may take (default 3600).
+
     """
 
     prefix: str = "__txn_"
@@ -360,6 +361,7 @@ def resolve_transaction_cookie(
 
     Raises:
         ConfigurationError: an invalid prefix, SameSite value, path or domain.
+
     """
     return resolve_cookie(
         CookieOptions(
@@ -386,6 +388,7 @@ class Routes:
         profile: the user's claims as JSON (``GET``).
         access_token: a fresh access token as JSON (``GET``).
         backchannel_logout: OpenID back-channel logout (``POST``).
+
     """
 
     login: str | None = "/auth/login"
@@ -396,7 +399,16 @@ class Routes:
     backchannel_logout: str | None = "/auth/backchannel-logout"
 
     def __post_init__(self) -> None:
-        for name in ("login", "callback", "logout", "profile", "access_token", "backchannel_logout"):
+        for name in (
+            "login",
+            "callback",
+            "logout",
+            "profile",
+            "access_token",
+            "backchannel_logout",
+        ):
             path = getattr(self, name)
-            if path is not None and (not isinstance(path, str) or not path.startswith("/") or "?" in path):
+            if path is not None and (
+                not isinstance(path, str) or not path.startswith("/") or "?" in path
+            ):
                 raise ConfigurationError(f"routes.{name} must be a path starting with '/'")

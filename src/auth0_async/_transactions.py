@@ -67,7 +67,15 @@ def _split_value(value: str) -> tuple[int, str]:
 class TransactionStore:
     """Saves, finds and deletes transaction cookies on a request context."""
 
-    __slots__ = ("_attributes", "_cipher", "_clock", "_max_age", "_parallel", "_prefix", "_secure_from_request")
+    __slots__ = (
+        "_attributes",
+        "_cipher",
+        "_clock",
+        "_max_age",
+        "_parallel",
+        "_prefix",
+        "_secure_from_request",
+    )
 
     def __init__(
         self,
@@ -92,7 +100,9 @@ class TransactionStore:
         if not self._secure_from_request or self._attributes.secure == ctx.https:
             return self._attributes
         a = self._attributes
-        return CookieAttributes(path=a.path, domain=a.domain, secure=ctx.https, same_site=a.same_site)
+        return CookieAttributes(
+            path=a.path, domain=a.domain, secure=ctx.https, same_site=a.same_site
+        )
 
     def cookie_name(self, state: str) -> str:
         """The cookie a transaction with this ``state`` lives in."""

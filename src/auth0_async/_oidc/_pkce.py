@@ -38,6 +38,7 @@ def code_challenge_s256(verifier: str) -> str:
 
     Raises:
         ValueError: ``verifier`` is not 43-128 characters of the RFC 7636 alphabet.
+
     """
     if not _VERIFIER.fullmatch(verifier):
         raise ValueError("code_verifier must be 43-128 characters of [A-Za-z0-9-._~]")

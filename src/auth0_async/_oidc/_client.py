@@ -1,0 +1,443 @@
+"""The one place in auth0_async that awaits the identity provider.
+
+Everything here is a thin shell over the pure modules: it sends a request
+under a deadline, reads at most ``max_response_bytes`` of the answer, and
+hands the bytes to a parser. httpx errors and timeouts are translated once,
+here, into :class:`TransportError` (or :class:`DiscoveryError` for discovery
+and JWKS); nothing above this layer sees an httpx exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import anyio
+import httpx
+import msgspec
+
+from .._exceptions import ConfigurationError, DiscoveryError, KeyNotFoundError, TransportError
+from ._cache import CachedFetch
+from ._discovery import ProviderMetadata, discovery_url, parse_jwks, parse_metadata
+from ._id_token import DEFAULT_LEEWAY, validate_id_token
+from ._jws import DEFAULT_ALGORITHMS, select_keys, signing_algorithms
+from ._logout_token import JtiCache, validate_logout_token
+from ._tokens import oauth_error_from
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+    from types import TracebackType
+
+    from joserfc.jwk import Key, KeySet
+    from typing_extensions import Self
+
+    from .._types import Clock
+    from ._client_auth import ClientAuth
+
+__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "OIDCClient"]
+
+
+DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
+"""Largest provider response read (1 MiB, as nextjs-auth0)."""
+
+
+class OIDCClient:
+    """Async access to one OpenID provider: discovery, JWKS, token, PAR and revocation.
+
+    ``issuer_base`` is the provider's issuer URL (for Auth0 ``https://<domain>``,
+    with or without the trailing slash). Discovery and the JWKS are cached for
+    ``metadata_ttl`` / ``jwks_ttl`` seconds of ``clock`` time, and concurrent
+    misses share one request. A token signed with an unknown ``kid`` triggers
+    at most one JWKS refetch per ``jwks_refetch_cooldown`` seconds, so key
+    rotation works while random ``kid`` values cannot make us hammer the
+    provider.
+
+    Every request runs under ``timeout`` seconds (both an anyio deadline and
+    httpx's own timeout), follows no redirects, and reads at most
+    ``max_response_bytes``. If ``http_client`` is ``None`` one is created on
+    first use and closed by :meth:`aclose`; a given client is never closed.
+
+    Raises:
+        ConfigurationError: ``issuer_base`` is not an absolute http(s) URL, the
+            timeout or size is not positive, or a cache duration is negative.
+
+    """
+
+    def __init__(
+        self,
+        issuer_base: str,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        timeout: float = 5.0,
+        clock: Clock = time.time,
+        metadata_ttl: float = 600.0,
+        jwks_ttl: float = 600.0,
+        jwks_refetch_cooldown: float = 30.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        parts = urlsplit(issuer_base)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ConfigurationError("issuer_base must be an absolute http(s) URL")
+        if timeout <= 0 or max_response_bytes <= 0:
+            raise ConfigurationError("timeout and max_response_bytes must be positive")
+        if min(metadata_ttl, jwks_ttl, jwks_refetch_cooldown) < 0:
+            raise ConfigurationError("cache durations must not be negative")
+        self.issuer_base = issuer_base
+        self._http = http_client
+        self._owns_http = http_client is None
+        self._timeout = timeout
+        self._clock = clock
+        self._max_bytes = max_response_bytes
+        self._headers = {"Accept": "application/json", **(headers or {})}
+        self._refetch_cooldown = jwks_refetch_cooldown
+        self._last_forced_refetch: float | None = None
+        self._metadata = CachedFetch(self._fetch_metadata, ttl=metadata_ttl, clock=clock)
+        self._jwks = CachedFetch(self._fetch_jwks, ttl=jwks_ttl, clock=clock)
+
+    def __repr__(self) -> str:
+        return f"OIDCClient({self.issuer_base!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http and self._http is not None:
+            client, self._http = self._http, None
+            await client.aclose()
+
+    # -- discovery and keys ------------------------------------------------------------
+
+    async def metadata(self) -> ProviderMetadata:
+        """Return the provider's discovery document (cached).
+
+        Raises:
+            DiscoveryError: it cannot be fetched, is malformed, or names another issuer.
+
+        """
+        return await self._metadata.get()
+
+    async def jwks(self) -> KeySet:
+        """Return the provider's signing keys (cached).
+
+        Raises:
+            DiscoveryError: discovery or the JWKS cannot be fetched or is malformed.
+
+        """
+        return await self._jwks.get()
+
+    async def key_for(self, kid: str | None, alg: str) -> Key:
+        """Return the JWKS key for ``kid`` and ``alg``, refetching the JWKS once if unknown.
+
+        Raises:
+            KeyNotFoundError: no key fits, even after a refetch (or the refetch
+                was rate limited).
+            ConfigurationError: ``alg`` is not an asymmetric algorithm this package verifies.
+            DiscoveryError: discovery or the JWKS cannot be fetched.
+
+        """
+        signing_algorithms((alg,))
+        keys = await self.jwks()
+        generation = self._jwks.generation
+        found = select_keys(keys, alg, kid)
+        if not found and await self._refetch_jwks(generation):
+            found = select_keys(await self.jwks(), alg, kid)
+        if not found:
+            raise KeyNotFoundError(f"no {alg} key with kid {kid!r} in the provider's JWKS")
+        return found[0]
+
+    async def _refetch_jwks(self, seen_generation: int) -> bool:
+        """Refetch the JWKS for an unknown ``kid``; return whether newer keys are available."""
+        if self._jwks.generation != seen_generation:
+            return True
+        if not self._jwks.in_flight:
+            now = self._clock()
+            last = self._last_forced_refetch
+            if last is not None and now - last < self._refetch_cooldown:
+                return False
+            self._last_forced_refetch = now
+        await self._jwks.refresh()
+        return True
+
+    async def verify_id_token(
+        self,
+        token: str,
+        *,
+        client_id: str,
+        nonce: str | None,
+        max_age: int | None = None,
+        leeway: int = DEFAULT_LEEWAY,
+        algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
+    ) -> dict[str, Any]:
+        """Validate an ID token against the discovered issuer and JWKS (see ``validate_id_token``).
+
+        An unknown ``kid`` refetches the JWKS once (rate limited) and retries.
+
+        Raises:
+            TokenValidationError: the token is invalid (``KeyNotFoundError`` if
+                no key fits even after the refetch).
+            DiscoveryError: discovery or the JWKS cannot be fetched.
+
+        """
+        metadata = await self.metadata()
+
+        def validate(keys: KeySet) -> dict[str, Any]:
+            return validate_id_token(
+                token,
+                keys=keys,
+                issuer=metadata.issuer,
+                client_id=client_id,
+                nonce=nonce,
+                max_age=max_age,
+                now=self._clock(),
+                leeway=leeway,
+                algorithms=algorithms,
+                supported_algorithms=metadata.id_token_signing_alg_values_supported,
+            )
+
+        return await self._with_key_retry(validate)
+
+    async def verify_logout_token(
+        self,
+        token: str,
+        *,
+        client_id: str,
+        seen_jti: JtiCache,
+        leeway: int = DEFAULT_LEEWAY,
+        algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
+    ) -> dict[str, Any]:
+        """Validate a back-channel logout token (see ``validate_logout_token``).
+
+        Raises:
+            TokenValidationError: the token is invalid or replayed.
+            DiscoveryError: discovery or the JWKS cannot be fetched.
+
+        """
+        metadata = await self.metadata()
+
+        def validate(keys: KeySet) -> dict[str, Any]:
+            return validate_logout_token(
+                token,
+                keys=keys,
+                issuer=metadata.issuer,
+                client_id=client_id,
+                now=self._clock(),
+                seen_jti=seen_jti,
+                leeway=leeway,
+                algorithms=algorithms,
+                supported_algorithms=metadata.id_token_signing_alg_values_supported,
+            )
+
+        return await self._with_key_retry(validate)
+
+    async def _with_key_retry(self, validate: Callable[[KeySet], dict[str, Any]]) -> dict[str, Any]:
+        keys = await self.jwks()
+        generation = self._jwks.generation
+        try:
+            return validate(keys)
+        except KeyNotFoundError:
+            if not await self._refetch_jwks(generation):
+                raise
+        return validate(await self.jwks())
+
+    # -- token, PAR, revocation --------------------------------------------------------
+
+    async def token_request(self, form: Mapping[str, str], auth: ClientAuth) -> dict[str, Any]:
+        """POST a grant to the token endpoint and return the JSON object it answers.
+
+        Parse the result with ``parse_token_response``.
+
+        Raises:
+            OAuthError: the endpoint answered an OAuth error body.
+            TransportError: network failure, timeout, an oversized or non-JSON
+                answer, or an error status without an OAuth error body.
+            DiscoveryError: discovery failed.
+            ConfigurationError: the client assertion could not be signed.
+
+        """
+        metadata = await self.metadata()
+        status, body = await self._post(
+            metadata, metadata.token_endpoint, form, auth, "token request"
+        )
+        return _json_answer(status, body, "token endpoint", ok=(200,))
+
+    async def pushed_authorization_request(
+        self, params: Mapping[str, str], auth: ClientAuth
+    ) -> str:
+        """Push authorization parameters (RFC 9126) and return the ``request_uri``.
+
+        Raises:
+            ConfigurationError: the provider has no PAR endpoint, or the client
+                assertion could not be signed.
+            OAuthError: the endpoint answered an OAuth error body.
+            TransportError: network failure, timeout, or a malformed answer.
+            DiscoveryError: discovery failed.
+
+        """
+        metadata = await self.metadata()
+        endpoint = metadata.pushed_authorization_request_endpoint
+        if endpoint is None:
+            raise ConfigurationError(
+                "the authorization server does not support pushed authorization requests"
+            )
+        status, body = await self._post(
+            metadata, endpoint, params, auth, "pushed authorization request"
+        )
+        answer = _json_answer(status, body, "PAR endpoint", ok=(200, 201))
+        request_uri = answer.get("request_uri")
+        if not isinstance(request_uri, str) or not request_uri:
+            raise TransportError("PAR endpoint answered without a request_uri")
+        return request_uri
+
+    async def revoke(
+        self, token: str, auth: ClientAuth, *, token_type_hint: str | None = "refresh_token"
+    ) -> None:
+        """Revoke a token (RFC 7009); success means the token is no longer usable.
+
+        Raises:
+            ConfigurationError: the provider has no revocation endpoint, or the
+                client assertion could not be signed.
+            OAuthError: the endpoint answered an OAuth error body.
+            TransportError: network failure, timeout, or an error status.
+            DiscoveryError: discovery failed.
+
+        """
+        metadata = await self.metadata()
+        endpoint = metadata.revocation_endpoint
+        if endpoint is None:
+            raise ConfigurationError(
+                "the authorization server does not advertise a revocation endpoint"
+            )
+        form = {"token": token}
+        if token_type_hint is not None:
+            form["token_type_hint"] = token_type_hint
+        status, body = await self._post(metadata, endpoint, form, auth, "token revocation")
+        if status != 200:
+            _json_answer(status, body, "revocation endpoint", ok=())
+
+    # -- transport ---------------------------------------------------------------------
+
+    async def _fetch_metadata(self) -> ProviderMetadata:
+        url = discovery_url(self.issuer_base)
+        status, body = await self._send("GET", url, what="discovery", error=DiscoveryError)
+        if status != 200:
+            raise DiscoveryError(f"discovery at {url} answered HTTP {status}")
+        return parse_metadata(body, self.issuer_base)
+
+    async def _fetch_jwks(self) -> KeySet:
+        url = (await self.metadata()).jwks_uri
+        status, body = await self._send("GET", url, what="JWKS request", error=DiscoveryError)
+        if status != 200:
+            raise DiscoveryError(f"JWKS at {url} answered HTTP {status}")
+        return parse_jwks(body)
+
+    async def _post(
+        self,
+        metadata: ProviderMetadata,
+        url: str,
+        form: Mapping[str, str],
+        auth: ClientAuth,
+        what: str,
+    ) -> tuple[int, bytes]:
+        body, headers = auth.apply(
+            form, issuer=metadata.issuer, token_endpoint=metadata.token_endpoint, now=self._clock()
+        )
+        return await self._send(
+            "POST", url, what=what, error=TransportError, data=body, headers=headers
+        )
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
+        return self._http
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        error: type[TransportError],
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        # Only the URL goes into messages: bodies and headers may hold secrets.
+        # identity encoding keeps the size cap honest (no decompression bombs).
+        request_headers = {**self._headers, "Accept-Encoding": "identity", **(headers or {})}
+        try:
+            with anyio.fail_after(self._timeout):
+                async with self._client().stream(
+                    method,
+                    url,
+                    data=data,
+                    headers=request_headers,
+                    timeout=self._timeout,
+                    follow_redirects=False,
+                ) as response:
+                    return response.status_code, await self._read_capped(response, what, error)
+        except TimeoutError as exc:
+            raise error(f"{what} to {url} timed out after {self._timeout:g}s") from exc
+        except httpx.TimeoutException as exc:
+            raise error(f"{what} to {url} timed out after {self._timeout:g}s") from exc
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise error(f"{what} to {url} failed: {type(exc).__name__}") from exc
+
+    async def _read_capped(
+        self, response: httpx.Response, what: str, error: type[TransportError]
+    ) -> bytes:
+        limit = self._max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise error(f"{what}: response exceeds {limit} bytes")
+        body = bytearray()
+        chunks = response.aiter_bytes()
+        async for chunk in chunks:
+            body += chunk
+            if len(body) > limit:
+                break
+        else:
+            return bytes(body)
+        await _discard(response, chunks, limit)
+        raise error(f"{what}: response exceeds {limit} bytes")
+
+
+async def _discard(response: httpx.Response, chunks: AsyncIterator[bytes], limit: int) -> None:
+    # httpx's body iterators are nested async generators, and abandoning one
+    # half-read makes trio warn (encode/httpx#3686). Closing the response ends
+    # the underlying stream, so the chain then finishes at once; the drain is
+    # still bounded in case a transport keeps producing.
+    await response.aclose()
+    drained = 0
+    with contextlib.suppress(httpx.HTTPError, httpx.StreamError, OSError):
+        async for chunk in chunks:
+            drained += len(chunk)
+            if drained > limit:
+                break
+
+
+def _json_answer(status: int, body: bytes, what: str, *, ok: tuple[int, ...]) -> dict[str, Any]:
+    """Return a JSON object answer, or raise the OAuth or transport error it describes."""
+    try:
+        document = msgspec.json.decode(body) if body else None
+    except (msgspec.DecodeError, RecursionError):
+        document = None
+    if isinstance(document, dict):
+        oauth_error = oauth_error_from(document, status=status)
+        if oauth_error is not None:
+            raise oauth_error
+        if status in ok:
+            return document
+    elif status in ok:
+        raise TransportError(f"{what} answered a body that is not a JSON object")
+    raise TransportError(f"{what} answered HTTP {status}")

@@ -1,0 +1,138 @@
+"""Back-channel logout token validation (OpenID Connect Back-Channel Logout 1.0 §2.6).
+
+Beyond nextjs-auth0 (which checks claims with ``RS256`` only): the ``typ``
+header is checked when present, ``jti`` is required and remembered so a
+captured token cannot be replayed while it would still be accepted, and a
+token older than that memory is refused.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from .._exceptions import TokenValidationError
+from ._id_token import DEFAULT_LEEWAY, check_audience, numeric_claim, typ_is
+from ._jws import DEFAULT_ALGORITHMS, signing_algorithms, verify_signature
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from joserfc.jwk import KeySet
+
+__all__ = ["BACKCHANNEL_LOGOUT_EVENT", "JtiCache", "validate_logout_token"]
+
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+class JtiCache:
+    """A bounded memory of recently accepted logout-token ``jti`` values (one process).
+
+    ``ttl`` is also the oldest ``iat`` (plus leeway) a logout token may have:
+    anything older could no longer be recognised as a replay. When
+    ``max_entries`` is reached the oldest entry is forgotten. Not shared
+    between processes; a deployment with several workers accepts a replay
+    once per worker at most.
+
+    Raises:
+        ValueError: ``ttl`` or ``max_entries`` is not positive.
+
+    """
+
+    __slots__ = ("_entries", "max_entries", "ttl")
+
+    def __init__(self, *, ttl: float = 600.0, max_entries: int = 10_000) -> None:
+        if ttl <= 0 or max_entries <= 0:
+            raise ValueError("ttl and max_entries must be positive")
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, str], float] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _purge(self, now: float) -> None:
+        while self._entries:
+            key, expires = next(iter(self._entries.items()))
+            if expires > now and len(self._entries) <= self.max_entries:
+                break
+            del self._entries[key]
+
+    def seen(self, issuer: str, jti: str, *, now: float) -> bool:
+        """Whether ``jti`` from ``issuer`` was accepted and is still remembered."""
+        self._purge(now)
+        expires = self._entries.get((issuer, jti))
+        return expires is not None and expires > now
+
+    def add(self, issuer: str, jti: str, *, now: float, leeway: float = 0) -> None:
+        """Remember ``jti`` from ``issuer`` until ``now + ttl + 2 * leeway``."""
+        self._entries[(issuer, jti)] = now + self.ttl + 2 * leeway
+        self._entries.move_to_end((issuer, jti))
+        self._purge(now)
+
+
+def validate_logout_token(
+    token: str,
+    *,
+    keys: KeySet,
+    issuer: str,
+    client_id: str,
+    now: float,
+    seen_jti: JtiCache,
+    leeway: int = DEFAULT_LEEWAY,
+    algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
+    supported_algorithms: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """Verify a logout token and return its claims (``sid`` and/or ``sub`` say what to end).
+
+    Checks: signature with a JWKS key under an allowed algorithm; ``typ``, when
+    present, is ``logout+jwt`` (any case, ``application/`` optional); ``iss``
+    equals ``issuer``; ``aud`` contains ``client_id``; ``iat`` present, not in
+    the future and not older than ``seen_jti.ttl`` (± ``leeway``); ``exp``, when
+    present, not passed; ``events`` holds the back-channel logout member as a
+    JSON object; ``sid`` or ``sub`` present, each a string when present;
+    no ``nonce``; ``jti`` a string not seen before. The ``jti`` is remembered
+    only after every other check passed.
+
+    Raises:
+        KeyNotFoundError: no JWKS key fits the token's ``kid``/``alg``.
+        TokenValidationError: any other check failed; the message names it.
+        ConfigurationError: ``algorithms`` names an algorithm that cannot be pinned.
+
+    """
+    allowed = signing_algorithms(algorithms, supported_algorithms)
+    header, claims = verify_signature(token, keys, allowed)
+    if "typ" in header and not typ_is(header["typ"], "logout+jwt"):
+        raise TokenValidationError("logout token typ header is not logout+jwt")
+    if claims.get("iss") != issuer:
+        raise TokenValidationError("logout token iss does not match the issuer")
+    check_audience(claims, client_id, "logout token")
+    iat = numeric_claim(claims, "iat", "logout token")
+    if iat is None:
+        raise TokenValidationError("logout token has no iat")
+    if iat - leeway > now:
+        raise TokenValidationError("logout token iat is in the future")
+    if iat + seen_jti.ttl + leeway < now:
+        raise TokenValidationError("logout token is too old (iat)")
+    exp = numeric_claim(claims, "exp", "logout token")
+    if exp is not None and exp + leeway <= now:
+        raise TokenValidationError("logout token is expired (exp)")
+    events = claims.get("events")
+    if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_LOGOUT_EVENT), dict):
+        raise TokenValidationError("logout token events lacks the back-channel logout event")
+    sid, sub = claims.get("sid"), claims.get("sub")
+    if sid is None and sub is None:
+        raise TokenValidationError("logout token has neither sid nor sub")
+    if (sid is not None and not isinstance(sid, str)) or (
+        sub is not None and not isinstance(sub, str)
+    ):
+        raise TokenValidationError("logout token sid or sub is not a string")
+    if "nonce" in claims:
+        raise TokenValidationError("logout token must not contain a nonce")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti:
+        raise TokenValidationError("logout token has no jti")
+    if seen_jti.seen(issuer, jti, now=now):
+        raise TokenValidationError("logout token jti was already used (replay)")
+    seen_jti.add(issuer, jti, now=now, leeway=leeway)
+    return claims
