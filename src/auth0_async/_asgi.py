@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._context import CACHE_HEADERS
+from ._flows import LoginFlows
+from ._hooks import logger
+from ._responses import RouteResponse
 
 if TYPE_CHECKING:
     from ._client import Auth0Client
@@ -15,6 +18,14 @@ __all__ = ["Auth0Middleware"]
 
 _CACHE_NAMES = frozenset(name.encode() for name, _ in CACHE_HEADERS)
 _ENCODED_CACHE_HEADERS = [(name.encode(), value.encode()) for name, value in CACHE_HEADERS]
+
+
+def _route_path(scope: Scope) -> str:
+    path = str(scope.get("path", "/"))
+    root = str(scope.get("root_path", ""))
+    if root and path.startswith(root):
+        path = path[len(root) :] or "/"
+    return path
 
 
 class Auth0Middleware:
@@ -49,7 +60,18 @@ class Auth0Middleware:
                     message = await self._finish(ctx, message)
                 await send(message)
 
-            await self.app(scope, receive, send_with_cookies)
+            handler = client._flows.route_for(scope.get("method", "GET"), _route_path(scope))
+            if handler is None:
+                await self.app(scope, receive, send_with_cookies)
+                return
+            ctx.session_written = True  # auth routes write what they mean to; no rolling touch
+            try:
+                response = await handler(ctx, lambda: LoginFlows.read_form_body(receive))
+            except Exception:  # noqa: BLE001 (an auth route must answer, never crash the server)
+                logger.exception("auth route %s failed", scope.get("path"))
+                ctx.take_pending()
+                response = RouteResponse.text("An unexpected error occurred.", 500)
+            await response.send(send_with_cookies)
         finally:
             client._context.reset(token)
 

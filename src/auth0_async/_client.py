@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import time
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, overload
 
 import msgspec
 
 from ._config import (
+    Routes,
+    Secret,
     SessionConfig,
+    TransactionCookieOptions,
     current_env,
     env_str,
     normalize_app_base_urls,
     normalize_domain,
     resolve_cookie,
     resolve_secrets,
+    resolve_transaction_cookie,
 )
 from ._context import CACHE_HEADERS, UNREAD, RequestContext, scope_of
 from ._crypto import CookieCipher
@@ -25,19 +29,30 @@ from ._exceptions import (
     RequestContextError,
     SessionError,
 )
+from ._flows import LoginFlows
 from ._lifetime import Lifetime
 from ._models import SessionData
+from ._oidc import ClientSecretBasic, ClientSecretPost, OIDCClient, PrivateKeyJwt
 from ._stateless import CookieSessionStore
+from ._transactions import TransactionStore
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     import httpx
 
+    from ._flows import BeforeSessionSaved, OnCallback
+    from ._oidc import AuthorizationParameters, ClientAuth
     from ._protocols import RequestSource, ResponseSink
     from ._types import ASGIApp, Clock
 
 __all__ = ["Auth0Client", "RequestLike", "ResponseLike"]
+
+
+TokenEndpointAuthMethod: TypeAlias = Literal[
+    "client_secret_post", "client_secret_basic", "private_key_jwt"
+]
+_AUTH_METHODS = ("client_secret_post", "client_secret_basic", "private_key_jwt")
 
 
 class _MutableHeaders(Protocol):
@@ -99,6 +114,28 @@ class Auth0Client:
         http_client: the ``httpx.AsyncClient`` to talk to the identity provider with.
         clock: returns epoch seconds; defaults to ``time.time``.
         env: the environment to read fallbacks from; defaults to ``os.environ``.
+        routes: paths of the ``/auth/*`` routes the middleware serves.
+        authorization_parameters: extra ``/authorize`` parameters (``scope``,
+            ``audience``, ...); ``scope`` defaults to ``openid profile email offline_access``.
+        client_assertion_signing_key: a private key (PEM or JWK) for ``private_key_jwt``;
+            env ``AUTH0_CLIENT_ASSERTION_SIGNING_KEY``.
+        client_assertion_signing_alg: its algorithm (default ``RS256``).
+        token_endpoint_auth_method: ``client_secret_post`` (default with a secret),
+            ``client_secret_basic`` or ``private_key_jwt`` (default with a signing key).
+        pushed_authorization_requests: send authorization parameters by PAR.
+        sign_in_return_to_path: where users land after login without ``returnTo``.
+        logout_strategy: ``auto`` (OIDC logout when advertised, else ``/v2/logout``),
+            ``oidc`` or ``v2``.
+        include_id_token_hint_in_oidc_logout_url: send ``id_token_hint`` on logout.
+        before_session_saved: ``(session, id_token) -> session`` hook run at login
+            (it sees every ID-token claim; without it only the default claims are kept).
+        on_callback: ``(error, context, session) -> RouteResponse | None`` to answer
+            the callback yourself.
+        transaction_cookie: options of the login transaction cookies.
+        enable_parallel_transactions: one transaction cookie per login attempt (default).
+        http_timeout: seconds allowed for each call to the provider (default 5).
+        no_content_profile_response_when_unauthenticated: ``/auth/profile`` answers
+            204 instead of 401 without a session.
 
     Raises:
         ConfigurationError: a missing secret or an invalid option.
@@ -119,6 +156,21 @@ class Auth0Client:
         http_client: httpx.AsyncClient | None = None,
         clock: Clock | None = None,
         env: Mapping[str, str] | None = None,
+        routes: Routes | None = None,
+        authorization_parameters: AuthorizationParameters | None = None,
+        client_assertion_signing_key: str | bytes | Mapping[str, Any] | None = None,
+        client_assertion_signing_alg: str | None = None,
+        token_endpoint_auth_method: TokenEndpointAuthMethod | None = None,
+        pushed_authorization_requests: bool = False,
+        sign_in_return_to_path: str = "/",
+        logout_strategy: Literal["auto", "oidc", "v2"] = "auto",
+        include_id_token_hint_in_oidc_logout_url: bool = True,
+        before_session_saved: BeforeSessionSaved | None = None,
+        on_callback: OnCallback | None = None,
+        transaction_cookie: TransactionCookieOptions | None = None,
+        enable_parallel_transactions: bool = True,
+        http_timeout: float = 5.0,
+        no_content_profile_response_when_unauthenticated: bool = False,
     ) -> None:
         env = current_env() if env is None else env
         if session_store is not None:
@@ -152,6 +204,67 @@ class Auth0Client:
             f"auth0_async.context.{id(self):x}", default=None
         )
         self._scope_key = f"auth0_async.context.{id(self):x}"
+        if logout_strategy not in ("auto", "oidc", "v2"):
+            raise ConfigurationError("logout_strategy must be 'auto', 'oidc' or 'v2'")
+        if isinstance(http_timeout, bool) or not 0 < http_timeout <= 300:
+            raise ConfigurationError("http_timeout must be a number of seconds in (0, 300]")
+        if not sign_in_return_to_path.startswith("/") or sign_in_return_to_path.startswith("//"):
+            raise ConfigurationError(
+                "sign_in_return_to_path must be a path starting with a single '/'"
+            )
+        self._http_timeout = float(http_timeout)
+        self._signing_key = (
+            client_assertion_signing_key
+            if client_assertion_signing_key is not None
+            else env_str(env, "AUTH0_CLIENT_ASSERTION_SIGNING_KEY")
+        )
+        self._signing_alg = (
+            client_assertion_signing_alg
+            or env_str(env, "AUTH0_CLIENT_ASSERTION_SIGNING_ALG")
+            or "RS256"
+        )
+        if token_endpoint_auth_method not in (None, *_AUTH_METHODS):
+            raise ConfigurationError(
+                f"token_endpoint_auth_method must be one of {', '.join(_AUTH_METHODS)}"
+            )
+        self._auth_method = token_endpoint_auth_method
+        self._oidc_client: OIDCClient | None = None
+        self._client_auth_cache: ClientAuth | None = None
+        txn_options = (
+            transaction_cookie if transaction_cookie is not None else TransactionCookieOptions()
+        )
+        txn_cookie = resolve_transaction_cookie(
+            txn_options, app_base_urls=self._app_base_urls, env=env
+        )
+        self._transactions = TransactionStore(
+            cipher=self._cipher,
+            prefix=txn_cookie.name,
+            attributes=txn_cookie.attributes,
+            secure_from_request=txn_cookie.secure_from_request,
+            max_age=txn_options.max_age,
+            parallel=enable_parallel_transactions,
+            clock=self._clock,
+        )
+        self._flows = LoginFlows(
+            oidc=self._oidc,
+            client_id=lambda: self.client_id,
+            client_auth=self._client_auth,
+            sessions=self._store,
+            read_session=self._read,
+            transactions=self._transactions,
+            routes=routes if routes is not None else Routes(),
+            app_base_urls=self._app_base_urls,
+            authorization_parameters=authorization_parameters,
+            pushed_authorization_requests=pushed_authorization_requests,
+            sign_in_return_to_path=sign_in_return_to_path,
+            logout_strategy=logout_strategy,
+            include_id_token_hint=include_id_token_hint_in_oidc_logout_url,
+            before_session_saved=before_session_saved,
+            on_callback=on_callback,
+            no_content_profile=no_content_profile_response_when_unauthenticated,
+            stateful=False,
+            clock=self._clock,
+        )
 
     def __repr__(self) -> str:
         return f"Auth0Client(domain={self._domain!r}, client_id={self._client_id!r})"
@@ -187,6 +300,45 @@ class Auth0Client:
                 "or set AUTH0_CLIENT_ID"
             )
         return self._client_id
+
+    def _oidc(self) -> OIDCClient:
+        if self._oidc_client is None:
+            self._oidc_client = OIDCClient(
+                self.domain,
+                http_client=self._http_client,
+                timeout=self._http_timeout,
+                clock=self._clock,
+            )
+        return self._oidc_client
+
+    def _client_auth(self) -> ClientAuth:
+        if self._client_auth_cache is not None:
+            return self._client_auth_cache
+        client_id = self.client_id
+        method = self._auth_method
+        if method is None:
+            method = "private_key_jwt" if self._signing_key is not None else "client_secret_post"
+        if method == "private_key_jwt":
+            if self._signing_key is None:
+                raise ConfigurationError(
+                    "private_key_jwt needs client_assertion_signing_key (or AUTH0_CLIENT_ASSERTION_SIGNING_KEY)"
+                )
+            auth: ClientAuth = PrivateKeyJwt(client_id, self._signing_key, alg=self._signing_alg)
+        else:
+            if not self._client_secret_value:
+                raise ConfigurationError(
+                    "client_secret is required for this operation: pass Auth0Client(client_secret=...) "
+                    "or set AUTH0_CLIENT_SECRET (or configure client_assertion_signing_key)"
+                )
+            cls = ClientSecretBasic if method == "client_secret_basic" else ClientSecretPost
+            auth = cls(client_id, Secret(self._client_secret_value))
+        self._client_auth_cache = auth
+        return auth
+
+    async def aclose(self) -> None:
+        """Close the HTTP client auth0_async created (one passed as ``http_client`` is left open)."""
+        if self._oidc_client is not None:
+            await self._oidc_client.aclose()
 
     @property
     def session_config(self) -> SessionConfig:

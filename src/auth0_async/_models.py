@@ -14,9 +14,12 @@ back as absent; both mean the same to every reader.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "AccessTokenSet",
@@ -28,6 +31,7 @@ __all__ = [
     "encode_session",
     "session_from_wire",
     "session_to_wire",
+    "user_from_claims",
 ]
 
 # The name of the `extra` field on the wire. It never appears in a real payload:
@@ -248,6 +252,30 @@ def session_from_wire(obj: Any) -> SessionData:
 
     """
     return msgspec.convert(_split(SessionData, obj), SessionData, strict=False)
+
+
+def user_from_claims(claims: Mapping[str, Any]) -> User:
+    """Build a User from ID-token claims, keeping undeclared claims in ``extra``.
+
+    Raises:
+        msgspec.ValidationError: no string ``sub``.
+
+    """
+    split = _split(User, dict(claims))
+    try:
+        return msgspec.convert(split, User, strict=False)
+    except msgspec.ValidationError:
+        pass
+    # A provider sent a declared claim with an unexpected type (say a numeric
+    # "name"): keep it, untouched, among the undeclared claims instead of failing.
+    extra = dict(split.pop(_EXTRA, {}))
+    for key in [k for k in split if k != "sub"]:
+        try:
+            msgspec.convert({"sub": "", key: split[key]}, User, strict=False)
+        except msgspec.ValidationError:  # noqa: PERF203 (a one-off repair at login)
+            extra[key] = split.pop(key)
+    split[_EXTRA] = extra
+    return msgspec.convert(split, User, strict=False)
 
 
 def decode_session(payload: bytes) -> SessionData:

@@ -105,7 +105,7 @@ class TransactionStore:
         )
 
     def cookie_name(self, state: str) -> str:
-        """The cookie a transaction with this ``state`` lives in."""
+        """Return the name of the cookie a transaction with this ``state`` lives in."""
         return f"{self._prefix}{state}" if self._parallel else self._prefix
 
     def _names(self, ctx: RequestContext) -> list[str]:

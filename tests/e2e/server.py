@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from auth0_async._types import ASGIApp
 
 
@@ -25,7 +27,7 @@ class AppServer:
         )
         self.url = f"http://127.0.0.1:{port}"
 
-    def __enter__(self) -> AppServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         deadline = time.monotonic() + 15
         while not self._server.started:

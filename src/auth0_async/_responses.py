@@ -1,0 +1,93 @@
+"""A framework-free HTTP response for the ``/auth/*`` routes and the ``on_callback`` hook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+if TYPE_CHECKING:
+    from ._types import Send
+
+__all__ = ["RouteResponse"]
+
+_JSON = msgspec.json.Encoder()
+
+
+def _check_header(name: str, value: str) -> None:
+    if any(c in value for c in "\r\n\x00") or any(c in name for c in "\r\n\x00:"):
+        raise ValueError(f"refusing a control character in the {name!r} header")
+
+
+@dataclass(slots=True)
+class RouteResponse:
+    """Status, headers and body of one response produced by auth0_async.
+
+    Cookie writes queued during the request are added by the middleware, so a
+    response built here never carries ``Set-Cookie`` itself.
+
+    Raises:
+        ValueError: a header name or value contains CR, LF or NUL.
+
+    """
+
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def __post_init__(self) -> None:
+        for name, value in self.headers:
+            _check_header(name, value)
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 307) -> RouteResponse:
+        """Redirect to ``location`` (which the caller has already validated)."""
+        return cls(status, [("location", location), ("content-length", "0")])
+
+    @classmethod
+    def text(cls, message: str, status: int) -> RouteResponse:
+        """Build a plain-text response (never HTML, so messages cannot inject markup)."""
+        body = message.encode("utf-8")
+        return cls(
+            status,
+            [
+                ("content-type", "text/plain; charset=utf-8"),
+                ("content-length", str(len(body))),
+                ("x-content-type-options", "nosniff"),
+            ],
+            body,
+        )
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200) -> RouteResponse:
+        """Build a JSON response."""
+        body = _JSON.encode(data)
+        return cls(
+            status,
+            [("content-type", "application/json"), ("content-length", str(len(body)))],
+            body,
+        )
+
+    @classmethod
+    def empty(cls, status: int) -> RouteResponse:
+        """Build a response with no body (``204``, ``401`` …)."""
+        return cls(status, [("content-length", "0")])
+
+    def header(self, name: str) -> str | None:
+        """Return the first value of header ``name`` (case-insensitive), or ``None``."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+    async def send(self, send: Send) -> None:
+        """Send this response over an ASGI ``send`` callable."""
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.status,
+                "headers": [
+                    (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": self.body, "more_body": False})
