@@ -20,14 +20,17 @@ from ._config import DEFAULT_ABSOLUTE_DURATION as DEFAULT_ABSOLUTE_DURATION
 from ._config import DEFAULT_INACTIVITY_DURATION as DEFAULT_INACTIVITY_DURATION
 from ._config import BeforeSessionRolled as BeforeSessionRolled
 from ._config import CookieOptions as CookieOptions
+from ._config import Routes as Routes
 from ._config import Secret as Secret
 from ._config import SessionConfig as SessionConfig
+from ._config import TransactionCookieOptions as TransactionCookieOptions
 from ._exceptions import AccessTokenError as AccessTokenError
 from ._exceptions import Auth0Error as Auth0Error
 from ._exceptions import AuthorizationError as AuthorizationError
 from ._exceptions import BackchannelLogoutError as BackchannelLogoutError
 from ._exceptions import ConfigurationError as ConfigurationError
 from ._exceptions import DiscoveryError as DiscoveryError
+from ._exceptions import InvalidRequestError as InvalidRequestError
 from ._exceptions import InvalidStateError as InvalidStateError
 from ._exceptions import MissingSessionError as MissingSessionError
 from ._exceptions import MissingStateError as MissingStateError
@@ -39,6 +42,11 @@ from ._exceptions import SessionStoreError as SessionStoreError
 from ._exceptions import TokenValidationError as TokenValidationError
 from ._exceptions import TransactionError as TransactionError
 from ._exceptions import TransportError as TransportError
+from ._flows import DEFAULT_ID_TOKEN_CLAIMS as DEFAULT_ID_TOKEN_CLAIMS
+from ._flows import BeforeSessionSaved as BeforeSessionSaved
+from ._flows import CallbackContext as CallbackContext
+from ._flows import OnCallback as OnCallback
+from ._flows import filter_default_id_token_claims as filter_default_id_token_claims
 from ._models import AccessTokenSet as AccessTokenSet
 from ._models import Internal as Internal
 from ._models import SessionData as SessionData
@@ -46,10 +54,12 @@ from ._models import TokenSet as TokenSet
 from ._models import User as User
 from ._protocols import RequestSource as RequestSource
 from ._protocols import ResponseSink as ResponseSink
+from ._responses import RouteResponse as RouteResponse
 from ._version import __version__ as __version__
 
 __all__ = [
     "DEFAULT_ABSOLUTE_DURATION",
+    "DEFAULT_ID_TOKEN_CLAIMS",
     "DEFAULT_INACTIVITY_DURATION",
     "AccessTokenError",
     "AccessTokenSet",
@@ -58,19 +68,25 @@ __all__ = [
     "AuthorizationError",
     "BackchannelLogoutError",
     "BeforeSessionRolled",
+    "BeforeSessionSaved",
+    "CallbackContext",
     "ConfigurationError",
     "CookieOptions",
     "DiscoveryError",
     "Internal",
+    "InvalidRequestError",
     "InvalidStateError",
     "MissingSessionError",
     "MissingStateError",
     "OAuthError",
+    "OnCallback",
     "RequestContextError",
     "RequestLike",
     "RequestSource",
     "ResponseLike",
     "ResponseSink",
+    "RouteResponse",
+    "Routes",
     "Secret",
     "SecurityWarning",
     "SessionConfig",
@@ -79,10 +95,12 @@ __all__ = [
     "SessionStoreError",
     "TokenSet",
     "TokenValidationError",
+    "TransactionCookieOptions",
     "TransactionError",
     "TransportError",
     "User",
     "__version__",
+    "filter_default_id_token_claims",
 ]
 
 # Make reprs and docs say `auth0_async.X`, not the private module.

@@ -849,7 +849,19 @@ def end_op_session(
     url = f"{op_issuer.rstrip('/')}/session/end"
     if params:
         url = f"{url}?{urlencode(params)}"
-    op_origin = _origin(op_issuer)
+    return confirm_op_logout(url, client, logout=logout)
+
+
+def confirm_op_logout(
+    logout_url: str, client: httpx.Client, *, logout: Literal["yes", "no"] = "yes"
+) -> str:
+    """Follow an RP-initiated logout URL (as an app redirects to it) and answer the OP's form.
+
+    Returns the redirect target outside the OP (``post_logout_redirect_uri`` + ``state``),
+    or the OP's own success page URL.
+    """
+    url = logout_url
+    op_origin = _origin(logout_url)
     confirmed = False
 
     def answer(_title: str, forms: list[_Form]) -> tuple[_Form, dict[str, str]] | str | None:
