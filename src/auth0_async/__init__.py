@@ -14,6 +14,7 @@ Quick start::
 """
 
 from ._client import Auth0Client as Auth0Client
+from ._client import LoginResult as LoginResult
 from ._client import RequestLike as RequestLike
 from ._client import ResponseLike as ResponseLike
 from ._config import DEFAULT_ABSOLUTE_DURATION as DEFAULT_ABSOLUTE_DURATION
@@ -76,6 +77,7 @@ __all__ = [
     "Internal",
     "InvalidRequestError",
     "InvalidStateError",
+    "LoginResult",
     "MissingSessionError",
     "MissingStateError",
     "OAuthError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._context import CACHE_HEADERS
+from ._exceptions import InvalidRequestError
 from ._flows import LoginFlows
 from ._hooks import logger
 from ._responses import RouteResponse
@@ -67,6 +68,9 @@ class Auth0Middleware:
             ctx.session_written = True  # auth routes write what they mean to; no rolling touch
             try:
                 response = await handler(ctx, lambda: LoginFlows.read_form_body(receive))
+            except InvalidRequestError as exc:
+                ctx.take_pending()
+                response = RouteResponse.text(exc.message, 400)
             except Exception:  # noqa: BLE001 (an auth route must answer, never crash the server)
                 logger.exception("auth route %s failed", scope.get("path"))
                 ctx.take_pending()

@@ -29,7 +29,7 @@ from ._exceptions import (
     RequestContextError,
     SessionError,
 )
-from ._flows import LoginFlows
+from ._flows import LoginFlows, query_params
 from ._lifetime import Lifetime
 from ._models import SessionData
 from ._oidc import ClientSecretBasic, ClientSecretPost, OIDCClient, PrivateKeyJwt
@@ -46,13 +46,21 @@ if TYPE_CHECKING:
     from ._protocols import RequestSource, ResponseSink
     from ._types import ASGIApp, Clock
 
-__all__ = ["Auth0Client", "RequestLike", "ResponseLike"]
+__all__ = ["Auth0Client", "LoginResult", "RequestLike", "ResponseLike"]
 
 
 TokenEndpointAuthMethod: TypeAlias = Literal[
     "client_secret_post", "client_secret_basic", "private_key_jwt"
 ]
 _AUTH_METHODS = ("client_secret_post", "client_secret_basic", "private_key_jwt")
+
+
+class LoginResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What :meth:`Auth0Client.complete_interactive_login` returns."""
+
+    session: SessionData
+    return_to: str
+    """The validated, same-origin path the user asked to return to."""
 
 
 class _MutableHeaders(Protocol):
@@ -454,6 +462,102 @@ class Auth0Client:
         if ctx.no_store:
             for name, value in CACHE_HEADERS:
                 sink.set_header(name, value)
+
+    # -- programmatic login and logout ------------------------------------------------------
+
+    def _target(
+        self, request: object | None, response: object | None
+    ) -> tuple[RequestContext, ResponseSink | None]:
+        if request is None:
+            if response is not None:
+                raise TypeError("pass the request together with the response")
+            return self._bound(), None
+        ctx = self._context_for(request)
+        if response is None:
+            if ctx is not self._context.get() and scope_of(request) is None:
+                raise TypeError("pass the response too: cookies must be written somewhere")
+            return ctx, None
+        return ctx, _sink_for(response)
+
+    async def start_interactive_login(
+        self,
+        request: RequestLike | None = None,
+        response: ResponseLike | None = None,
+        /,
+        *,
+        return_to: str | None = None,
+        authorization_parameters: Mapping[str, str | None] | None = None,
+    ) -> str:
+        """Start a login: store a transaction cookie and return the URL to redirect the user to.
+
+        ``return_to`` is kept only when it is same-origin. ``authorization_parameters``
+        override the configured ones for this login (the SDK's own parameters
+        cannot be overridden). Without arguments the bound request is used and the
+        middleware sends the cookie; with ``(request, response)`` the cookie is
+        written onto ``response``.
+
+        Raises:
+            InvalidRequestError: an invalid ``max_age`` or ``scope``.
+            DiscoveryError, TransportError, OAuthError: the provider failed.
+            ConfigurationError: domain, client id or credentials are missing.
+            RequestContextError: no request is bound and none was given.
+
+        """
+        ctx, sink = self._target(request, response)
+        url = await self._flows.start_login(
+            ctx, return_to=return_to, query=authorization_parameters
+        )
+        if sink is not None:
+            self._flush(ctx, sink)
+        return url
+
+    async def complete_interactive_login(
+        self, request: RequestLike | None = None, response: ResponseLike | None = None, /
+    ) -> LoginResult:
+        """Finish a login on the callback request: exchange the code and save the session.
+
+        Returns the new session and the validated ``return_to`` path.
+
+        Raises:
+            MissingStateError, InvalidStateError: no matching login transaction.
+            AuthorizationError: the provider answered with an error.
+            OAuthError, TransportError, DiscoveryError: the code exchange failed.
+            TokenValidationError: the ID token is invalid.
+            RequestContextError: no request is bound and none was given.
+
+        """
+        ctx, sink = self._target(request, response)
+        params = query_params(ctx)
+        session, txn = await self._flows.complete_login(ctx, params)
+        if sink is not None:
+            self._flush(ctx, sink)
+        return LoginResult(session=session, return_to=txn.return_to)
+
+    async def logout(
+        self,
+        request: RequestLike | None = None,
+        response: ResponseLike | None = None,
+        /,
+        *,
+        return_to: str | None = None,
+        federated: bool = False,
+    ) -> str:
+        """Delete the session (revoking its refresh token) and return the provider's logout URL.
+
+        ``return_to`` (same-origin only) becomes ``post_logout_redirect_uri``.
+
+        Raises:
+            DiscoveryError: the provider's metadata is unavailable (the session is deleted anyway).
+            ConfigurationError: ``oidc`` logout without an ``end_session_endpoint``.
+            RequestContextError: no request is bound and none was given.
+
+        """
+        ctx, sink = self._target(request, response)
+        try:
+            return await self._flows.logout(ctx, return_to=return_to, federated=federated)
+        finally:
+            if sink is not None:
+                self._flush(ctx, sink)
 
     # -- the middleware ----------------------------------------------------------------
 

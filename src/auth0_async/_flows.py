@@ -66,6 +66,7 @@ __all__ = [
     "LoginFlows",
     "OnCallback",
     "filter_default_id_token_claims",
+    "query_params",
 ]
 
 logger = logging.getLogger("auth0_async")
@@ -127,12 +128,21 @@ async def _maybe_await(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-def _query(ctx: RequestContext) -> dict[str, str]:
-    """First value of each query parameter of the context's request."""
+def query_params(ctx: RequestContext) -> dict[str, str]:
+    """Return the first value of each query parameter of the context's request.
+
+    Raises:
+        InvalidRequestError: more than 200 parameters.
+
+    """
     source = request_source(ctx)
     query = urlsplit(str(source.url)).query
     params: dict[str, str] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True, max_num_fields=200):
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=200)
+    except ValueError:
+        raise InvalidRequestError("The request has too many query parameters.") from None
+    for key, value in pairs:
         params.setdefault(key, value)
     return params
 
@@ -313,7 +323,7 @@ class LoginFlows:
         return url
 
     async def _login_route(self, ctx: RequestContext, _body: Any) -> RouteResponse:
-        query: dict[str, str | None] = dict(_query(ctx))
+        query: dict[str, str | None] = dict(query_params(ctx))
         return_to = query.pop("returnTo", None)
         try:
             url = await self.start_login(ctx, return_to=return_to, query=query)
@@ -434,7 +444,7 @@ class LoginFlows:
         return msgspec.structs.replace(result, internal=session.internal)
 
     async def _callback_route(self, ctx: RequestContext, _body: Any) -> RouteResponse:
-        params = _query(ctx)
+        params = query_params(ctx)
         try:
             base = self.app_base_url(ctx)
         except InvalidRequestError as exc:
@@ -525,7 +535,7 @@ class LoginFlows:
         )
 
     async def _logout_route(self, ctx: RequestContext, _body: Any) -> RouteResponse:
-        query = _query(ctx)
+        query = query_params(ctx)
         try:
             url = await self.logout(
                 ctx,

@@ -185,15 +185,9 @@ def test_login_profile_and_logout_with_client_secret_post(peers: Peers) -> None:
         assert query["redirect_uri"] == [f"{peers.app_url}/auth/callback"]
         state = query["state"][0]
         txn_line = start.headers["set-cookie"]
-        assert (
-            txn_line.startswith(f"__txn_{state}=")
-        )
-        assert (
-            "HttpOnly" in txn_line
-        )
-        assert (
-            "Max-Age=3600" in txn_line
-        )
+        assert txn_line.startswith(f"__txn_{state}=")
+        assert "HttpOnly" in txn_line
+        assert "Max-Age=3600" in txn_line
 
         callback = b.get(drive_login(start.headers["location"], client=b))
         assert callback.status_code == 307
