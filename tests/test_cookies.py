@@ -126,3 +126,35 @@ def test_chunk_round_trip(value: str) -> None:
     writes, _ = plan_chunked_write("__session", value, [])
     jar = dict(writes)
     assert read_chunked(jar, "__session") == (value or None)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "__session=abc",
+        "a=1; __session=abc; b=2",
+        "a=1;__session=abc",
+        "x__session=1; __session=abc",
+        "__session=; __session__0=x",
+        "__session =abc",
+        '__session="quoted"',
+        "__session=a%3Ab",
+        "__session=first; __session=second",
+        "other=__session=abc",
+        "a=1",
+        "",
+        "__session",
+        "  __session=  spaced  ; z=1",
+    ],
+)
+def test_find_cookie_agrees_with_the_full_parser(header: str) -> None:
+    from auth0_async._cookies import find_cookie
+
+    assert find_cookie(header, "__session") == parse_cookie_header(header).get("__session")
+
+
+@given(st.text(alphabet='_sion=; "%abc', max_size=40))
+def test_find_cookie_agrees_with_the_full_parser_on_random_headers(header: str) -> None:
+    from auth0_async._cookies import find_cookie
+
+    assert find_cookie(header, "__session") == parse_cookie_header(header).get("__session")

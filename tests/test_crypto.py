@@ -219,3 +219,51 @@ def test_non_canonical_base64_is_refused() -> None:
     sibling = alphabet[index | 1]  # same 2 significant bits, a spare bit set
     assert cipher.decrypt(token[:-1] + sibling) is None
     assert cipher.decrypt(token) is not None
+
+
+@pytest.mark.parametrize("swap", [("-", "+"), ("_", "/")])
+def test_standard_base64_characters_are_refused(swap: tuple[str, str]) -> None:
+    cipher = CookieCipher([SECRET])
+    for _ in range(50):
+        token = cipher.encrypt(b"{}")
+        if swap[0] in token:
+            break
+    else:
+        pytest.skip("no such character in 50 tokens")
+    assert cipher.decrypt(token.replace(swap[0], swap[1], 1)) is None
+
+
+def test_characters_outside_the_alphabet_are_refused() -> None:
+    cipher = CookieCipher([SECRET])
+    token = cipher.encrypt(b"{}")
+    head, empty, iv, ct, tag = token.split(".")
+    assert cipher.decrypt(".".join([head, empty, iv[:4] + "!" + iv[4:], ct, tag])) is None
+    assert cipher.decrypt(".".join([head, empty, iv, ct + "==", tag])) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_b64url_round_trip(data: bytes) -> None:
+    assert b64url_decode(b64url_encode(data)) == data
+
+
+def _reference_decode(text: str) -> bytes | None:
+    """A slow, obviously strict base64url decoder: alphabet, length and canonical form."""
+    import base64
+
+    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    if len(text) % 4 == 1 or not set(text) <= alphabet:
+        return None
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return data if b64url_encode(data) == text else None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='ABCQRSabc019-_+/=!"\\ \n\u00e9', max_size=24))
+def test_b64url_decode_agrees_with_a_strict_reference(text: str) -> None:
+    expected = _reference_decode(text)
+    try:
+        got: bytes | None = b64url_decode(text)
+    except ValueError:
+        got = None
+    assert got == expected

@@ -30,6 +30,7 @@ __all__ = [
     "CookieAttributes",
     "chunk_names",
     "deletion",
+    "find_cookie",
     "is_cookie_name",
     "parse_cookie_header",
     "plan_chunked_write",
@@ -90,6 +91,26 @@ def parse_cookie_header(header: str) -> dict[str, str]:
                 value = unquote(value, errors="strict")
         cookies[name] = value
     return cookies
+
+
+def find_cookie(header: str, name: str) -> str | None:
+    """Return ``parse_cookie_header(header).get(name)``, without parsing every cookie when it can.
+
+    The fast path applies when ``name`` occurs once in the header, right before
+    ``=`` at a cookie boundary, with a plain value; anything else takes the full parse.
+    """
+    needle = name + "="
+    index = header.find(needle)
+    if index >= 0 and header.count(name) == 1:
+        before = header[:index].rstrip(" \t")
+        if not before or before[-1] == ";":
+            end = header.find(";", index)
+            value = header[index + len(needle) : len(header) if end < 0 else end].strip()
+            if '"' not in value and "%" not in value:
+                return value
+    elif name not in header:
+        return None
+    return parse_cookie_header(header).get(name)
 
 
 def _encode_value(value: str) -> str:

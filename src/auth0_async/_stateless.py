@@ -82,11 +82,10 @@ class CookieSessionStore:
         """
         if not ctx.has_cookies:
             return None
-        cookies = ctx.cookies
         name = self._cookie.name
-        value = read_chunked(cookies, name)
+        value = ctx.cookie(name) or read_chunked(ctx.cookies, name)
         if value is None and name != LEGACY_COOKIE_NAME:
-            value = read_legacy_chunked(cookies)
+            value = read_legacy_chunked(ctx.cookies)
         if value is None or len(value) > MAX_COOKIE_CHARS:
             return None
         opened = self._cipher.decrypt(value)
