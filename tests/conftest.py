@@ -62,6 +62,14 @@ def nextjs_oracle() -> Iterator[Any]:
         yield oracle
 
 
+@pytest.fixture
+def provider() -> Any:
+    """A fresh fake OpenID provider (tests/fakes.py) for in-process route tests."""
+    from .fakes import FakeProvider
+
+    return FakeProvider()
+
+
 def http_scope(
     cookie: str | None = None, *, path: str = "/", scheme: str = "http", **extra: Any
 ) -> dict[str, Any]:

@@ -13,6 +13,7 @@ Quick start::
             ...
 """
 
+from ._access_tokens import AccessToken as AccessToken
 from ._client import Auth0Client as Auth0Client
 from ._client import LoginResult as LoginResult
 from ._client import RequestLike as RequestLike
@@ -53,6 +54,7 @@ from ._models import Internal as Internal
 from ._models import SessionData as SessionData
 from ._models import TokenSet as TokenSet
 from ._models import User as User
+from ._protocols import RefreshCoordinator as RefreshCoordinator
 from ._protocols import RequestSource as RequestSource
 from ._protocols import ResponseSink as ResponseSink
 from ._responses import RouteResponse as RouteResponse
@@ -62,6 +64,7 @@ __all__ = [
     "DEFAULT_ABSOLUTE_DURATION",
     "DEFAULT_ID_TOKEN_CLAIMS",
     "DEFAULT_INACTIVITY_DURATION",
+    "AccessToken",
     "AccessTokenError",
     "AccessTokenSet",
     "Auth0Client",
@@ -82,6 +85,7 @@ __all__ = [
     "MissingStateError",
     "OAuthError",
     "OnCallback",
+    "RefreshCoordinator",
     "RequestContextError",
     "RequestLike",
     "RequestSource",

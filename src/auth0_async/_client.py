@@ -34,6 +34,7 @@ from ._lifetime import Lifetime
 from ._models import SessionData
 from ._oidc import ClientSecretBasic, ClientSecretPost, OIDCClient, PrivateKeyJwt
 from ._stateless import CookieSessionStore
+from ._token_flow import AccessTokenFlow
 from ._transactions import TransactionStore
 
 if TYPE_CHECKING:
@@ -41,9 +42,10 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from ._access_tokens import AccessToken
     from ._flows import BeforeSessionSaved, OnCallback
     from ._oidc import AuthorizationParameters, ClientAuth
-    from ._protocols import RequestSource, ResponseSink
+    from ._protocols import RefreshCoordinator, RequestSource, ResponseSink
     from ._types import ASGIApp, Clock
 
 __all__ = ["Auth0Client", "LoginResult", "RequestLike", "ResponseLike"]
@@ -144,6 +146,10 @@ class Auth0Client:
         http_timeout: seconds allowed for each call to the provider (default 5).
         no_content_profile_response_when_unauthenticated: ``/auth/profile`` answers
             204 instead of 401 without a session.
+        token_refresh_buffer: refresh access tokens this many seconds before they expire.
+        refresh_coordinator: de-duplicates refresh grants (default: in-process;
+            ``auth0_async.refresh.redis.RedisRefreshCoordinator`` across instances).
+        enable_access_token_endpoint: serve ``GET /auth/access-token`` (default on).
 
     Raises:
         ConfigurationError: a missing secret or an invalid option.
@@ -179,6 +185,9 @@ class Auth0Client:
         enable_parallel_transactions: bool = True,
         http_timeout: float = 5.0,
         no_content_profile_response_when_unauthenticated: bool = False,
+        token_refresh_buffer: float = 0,
+        refresh_coordinator: RefreshCoordinator | None = None,
+        enable_access_token_endpoint: bool = True,
     ) -> None:
         env = current_env() if env is None else env
         if session_store is not None:
@@ -273,6 +282,27 @@ class Auth0Client:
             stateful=False,
             clock=self._clock,
         )
+        if isinstance(token_refresh_buffer, bool) or not 0 <= token_refresh_buffer < float("inf"):
+            raise ConfigurationError("token_refresh_buffer must be a finite number of seconds >= 0")
+        if refresh_coordinator is None:
+            from ._refresh import LocalRefreshCoordinator
+
+            refresh_coordinator = LocalRefreshCoordinator()
+        self._tokens = AccessTokenFlow(
+            oidc=self._oidc,
+            client_id=lambda: self.client_id,
+            client_auth=self._client_auth,
+            cipher=self._cipher,
+            coordinator=refresh_coordinator,
+            sessions=self._store,
+            read_session=self._read,
+            finalize=self._flows.finalize_refresh,
+            authorization_parameters=authorization_parameters,
+            refresh_buffer=float(token_refresh_buffer),
+            clock=self._clock,
+        )
+        if enable_access_token_endpoint:
+            self._flows.access_token_route = self._tokens.route
 
     def __repr__(self) -> str:
         return f"Auth0Client(domain={self._domain!r}, client_id={self._client_id!r})"
@@ -462,6 +492,65 @@ class Auth0Client:
         if ctx.no_store:
             for name, value in CACHE_HEADERS:
                 sink.set_header(name, value)
+
+    # -- access tokens -----------------------------------------------------------------------
+
+    @overload
+    async def get_access_token(
+        self,
+        *,
+        refresh: bool = False,
+        scope: str | None = None,
+        audience: str | None = None,
+        merge_scopes: bool = True,
+    ) -> AccessToken: ...
+    @overload
+    async def get_access_token(
+        self,
+        request: RequestLike,
+        response: ResponseLike,
+        /,
+        *,
+        refresh: bool = False,
+        scope: str | None = None,
+        audience: str | None = None,
+        merge_scopes: bool = True,
+    ) -> AccessToken: ...
+
+    async def get_access_token(
+        self,
+        request: RequestLike | None = None,
+        response: ResponseLike | None = None,
+        *,
+        refresh: bool = False,
+        scope: str | None = None,
+        audience: str | None = None,
+        merge_scopes: bool = True,
+    ) -> AccessToken:
+        """Return an access token for the session, refreshing it when it expires (or ``refresh=True``).
+
+        Concurrent calls for one session share a single refresh grant, even across
+        instances with a shared coordinator. A rotated refresh token is saved to the
+        session cookie (sent by the middleware, or written onto ``response`` in the
+        explicit form) and later reads in the same request see it. ``scope`` is
+        merged with the configured scope unless ``merge_scopes=False``;
+        ``audience`` asks for a token for another API (cached in ``access_tokens``).
+
+        Raises:
+            AccessTokenError: ``missing_session``, ``missing_refresh_token`` or
+                ``failed_to_refresh_token`` (``cause`` holds the provider's error);
+                a failed refresh leaves the session as it was.
+            RequestContextError: no request is bound and none was given.
+
+        """
+        ctx, sink = self._target(request, response)
+        try:
+            return await self._tokens.get(
+                ctx, refresh=refresh, scope=scope, audience=audience, merge=merge_scopes
+            )
+        finally:
+            if sink is not None:
+                self._flush(ctx, sink)
 
     # -- programmatic login and logout ------------------------------------------------------
 

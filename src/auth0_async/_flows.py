@@ -206,6 +206,9 @@ class LoginFlows:
         self._stateful = stateful
         self._clock = clock
         self._seen_jti = JtiCache()
+        self.access_token_route: (
+            Callable[[RequestContext, dict[str, str]], Awaitable[RouteResponse]] | None
+        ) = None
 
     # -- routing ---------------------------------------------------------------------------
 
@@ -223,6 +226,8 @@ class LoginFlows:
                 routes.logout: self._logout_route,
                 routes.profile: self._profile_route,
             }
+            if self.access_token_route is not None:
+                table[routes.access_token] = self._access_token
             return table.get(path)
         if method == "POST" and path == routes.backchannel_logout:
             return self._backchannel_route
@@ -443,6 +448,32 @@ class LoginFlows:
             raise TypeError("before_session_saved must return a SessionData")
         return msgspec.structs.replace(result, internal=session.internal)
 
+    async def finalize_refresh(
+        self, session: SessionData, id_token: str | None, claims: Mapping[str, Any] | None
+    ) -> SessionData:
+        """Merge a refresh's new ID-token claims into the user, then run ``before_session_saved``.
+
+        New claims override the user's current ones; claims the user already has
+        (custom ones a hook added at login, say) are kept, unlike nextjs-auth0,
+        which replaces the user. Without a hook only the default claims of the
+        new token are merged.
+
+        Raises:
+            TypeError: the hook returned something other than a SessionData.
+
+        """
+        hook = self._before_session_saved
+        if claims:
+            new = dict(claims) if hook is not None else filter_default_id_token_claims(claims)
+            user = user_from_claims({**session.user.to_dict(), **new})
+            session = msgspec.structs.replace(session, user=user)
+        if hook is None:
+            return session
+        result = await _maybe_await(hook(session, id_token))
+        if not isinstance(result, SessionData):
+            raise TypeError("before_session_saved must return a SessionData")
+        return msgspec.structs.replace(result, internal=session.internal)
+
     async def _callback_route(self, ctx: RequestContext, _body: Any) -> RouteResponse:
         params = query_params(ctx)
         try:
@@ -554,6 +585,12 @@ class LoginFlows:
                 500,
             )
         return RouteResponse.redirect(url)
+
+    # -- access token ----------------------------------------------------------------------
+
+    async def _access_token(self, ctx: RequestContext, _body: Any) -> RouteResponse:
+        assert self.access_token_route is not None
+        return await self.access_token_route(ctx, query_params(ctx))
 
     # -- profile -----------------------------------------------------------------------------
 

@@ -1,0 +1,239 @@
+"""``get_access_token``: serve a cached token or refresh it, one grant per refresh token.
+
+Concurrent callers of one session share a single refresh grant through the
+:class:`~auth0_async.RefreshCoordinator`; the grant's outcome travels between
+them encrypted with the cookie secret. The rotated refresh token is written
+back through the request's cookie sink (read-after-write), and a failed
+refresh never deletes the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from ._access_tokens import (
+    AccessToken,
+    RefreshedTokens,
+    apply_refresh,
+    as_access_token,
+    merge_scopes,
+    select_token_set,
+)
+from ._exceptions import AccessTokenError, OAuthError, TokenValidationError, TransportError
+from ._oidc import DEFAULT_SCOPE, parse_token_response, refresh_token_form
+from ._responses import RouteResponse
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from ._context import RequestContext
+    from ._crypto import CookieCipher
+    from ._models import SessionData
+    from ._oidc import AuthorizationParameters, ClientAuth, OIDCClient
+    from ._protocols import RefreshCoordinator
+    from ._stateless import CookieSessionStore
+
+__all__ = ["AccessTokenFlow"]
+
+_REFRESH_FAILED = "The access token has expired and there was an error while trying to refresh it."
+_RESULT_DECODER = msgspec.json.Decoder(RefreshedTokens)
+
+
+class AccessTokenFlow:
+    """Access tokens for one ``Auth0Client``."""
+
+    def __init__(
+        self,
+        *,
+        oidc: Callable[[], OIDCClient],
+        client_id: Callable[[], str],
+        client_auth: Callable[[], ClientAuth],
+        cipher: CookieCipher,
+        coordinator: RefreshCoordinator,
+        sessions: CookieSessionStore,
+        read_session: Callable[[RequestContext], SessionData | None],
+        finalize: Callable[
+            [SessionData, str | None, dict[str, Any] | None], Awaitable[SessionData]
+        ],
+        authorization_parameters: AuthorizationParameters | None,
+        refresh_buffer: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self._oidc = oidc
+        self._client_id = client_id
+        self._client_auth = client_auth
+        self._cipher = cipher
+        self._coordinator = coordinator
+        self._sessions = sessions
+        self._read_session = read_session
+        self._finalize = finalize
+        params = authorization_parameters or {}
+        audience = params.get("audience")
+        self._default_audience = audience if isinstance(audience, str) else None
+        self._scope_config = params.get("scope")
+        self._buffer = refresh_buffer
+        self._clock = clock
+
+    def _global_scope(self, audience: str | None) -> str:
+        scope = self._scope_config
+        if isinstance(scope, str):
+            return scope
+        if isinstance(scope, dict):
+            value = scope.get(audience or self._default_audience or "")
+            if isinstance(value, str):
+                return value
+        return DEFAULT_SCOPE
+
+    async def get(
+        self,
+        ctx: RequestContext,
+        *,
+        refresh: bool = False,
+        scope: str | None = None,
+        audience: str | None = None,
+        merge: bool = True,
+    ) -> AccessToken:
+        """Return a usable access token, refreshing (once for all concurrent callers) when due.
+
+        Raises:
+            AccessTokenError: ``missing_session``, ``missing_refresh_token`` or
+                ``failed_to_refresh_token`` (with the provider's error as ``cause``).
+
+        """
+        session = self._read_session(ctx)
+        if session is None:
+            raise AccessTokenError("missing_session", "The user does not have an active session.")
+        requested = None
+        if scope is not None:
+            requested = (
+                merge_scopes(self._global_scope(audience), scope) if merge else merge_scopes(scope)
+            )
+        selection = select_token_set(
+            session,
+            audience=audience,
+            scope=requested,
+            default_audience=self._default_audience,
+            global_scope=self._global_scope(audience),
+        )
+        refresh_token = session.token_set.refresh_token
+        now = self._clock()
+        if selection is not None:
+            unknown = selection.expires_at <= 0
+            if not refresh_token:
+                if not selection.access_token:
+                    raise AccessTokenError(
+                        "missing_refresh_token",
+                        "No access token found and a refresh token was not provided. "
+                        "The user needs to re-authenticate.",
+                    )
+                if not unknown and selection.expires_at <= now:
+                    raise AccessTokenError(
+                        "missing_refresh_token",
+                        "The access token has expired and a refresh token was not provided. "
+                        "The user needs to re-authenticate.",
+                    )
+                return as_access_token(selection)
+            if not (refresh or unknown or selection.expires_at <= now + self._buffer):
+                return as_access_token(selection)
+        elif not refresh_token:
+            raise AccessTokenError(
+                "missing_refresh_token",
+                "No access token found for this audience and scope, and a refresh token was not "
+                "provided. The user needs to re-authenticate.",
+            )
+        assert refresh_token is not None
+        main_audience = session.token_set.audience or self._default_audience
+        to_main = selection.main if selection is not None else audience in (None, main_audience)
+        refreshed = await self._refresh(refresh_token, audience=audience, scope=requested)
+        updated = apply_refresh(
+            session,
+            refreshed,
+            to_main=to_main,
+            index=selection.index if selection is not None else None,
+            audience=audience or main_audience,
+            requested_scope=requested,
+        )
+        updated = await self._finalize(updated, refreshed.id_token, refreshed.claims)
+        self._sessions.write(ctx, updated)
+        return AccessToken(
+            token=refreshed.access_token,
+            expires_at=refreshed.expires_at,
+            scope=refreshed.scope,
+            token_type=refreshed.token_type,
+            audience=audience or main_audience,
+        )
+
+    async def _refresh(
+        self, refresh_token: str, *, audience: str | None, scope: str | None
+    ) -> RefreshedTokens:
+        material = "\0".join((refresh_token, audience or "", scope or ""))
+        key = hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+        async def fetch() -> bytes:
+            oidc = self._oidc()
+            form = refresh_token_form(refresh_token=refresh_token, scope=scope, audience=audience)
+            body = await oidc.token_request(form, self._client_auth())
+            tokens = parse_token_response(body)
+            claims: dict[str, Any] | None = None
+            if tokens.id_token:
+                claims = await oidc.verify_id_token(
+                    tokens.id_token, client_id=self._client_id(), nonce=None
+                )
+            result = RefreshedTokens(
+                access_token=tokens.access_token,
+                expires_at=tokens.expires_at(self._clock()) or 0,
+                token_type=tokens.token_type,
+                scope=tokens.scope,
+                refresh_token=tokens.refresh_token,
+                id_token=tokens.id_token,
+                claims=claims,
+            )
+            return self._cipher.encrypt(msgspec.json.encode(result)).encode("ascii")
+
+        try:
+            blob = await self._coordinator.coordinate(key, fetch)
+        except AccessTokenError:
+            raise
+        except OAuthError as exc:
+            raise AccessTokenError("failed_to_refresh_token", _REFRESH_FAILED, cause=exc) from exc
+        except (TransportError, TokenValidationError) as exc:
+            raise AccessTokenError(
+                "failed_to_refresh_token", f"{_REFRESH_FAILED} ({exc.message})"
+            ) from exc
+        opened = self._cipher.decrypt(blob.decode("ascii", "replace"))
+        if opened is None:
+            raise AccessTokenError(
+                "failed_to_refresh_token", f"{_REFRESH_FAILED} (unreadable shared result)"
+            )
+        try:
+            return _RESULT_DECODER.decode(opened[1])
+        except msgspec.DecodeError:
+            raise AccessTokenError(
+                "failed_to_refresh_token", f"{_REFRESH_FAILED} (malformed shared result)"
+            ) from None
+
+    async def route(self, ctx: RequestContext, query: dict[str, str]) -> RouteResponse:
+        """``GET /auth/access-token``: the token as JSON, or 401 with ``{error: {code, message}}``."""
+        ctx.no_store = True
+        try:
+            token = await self.get(
+                ctx,
+                scope=query.get("scope"),
+                audience=query.get("audience"),
+                merge=query.get("mergeScopes") != "false",
+            )
+        except AccessTokenError as exc:
+            return RouteResponse.json({"error": {"message": exc.message, "code": exc.code}}, 401)
+        expires_in = max(0, token.expires_at - int(self._clock())) if token.expires_at else 0
+        body: dict[str, Any] = {
+            "token": token.token,
+            "scope": token.scope,
+            "expires_at": token.expires_at,
+            "expires_in": expires_in,
+        }
+        if token.token_type:
+            body["token_type"] = token.token_type
+        return RouteResponse.json(body)
