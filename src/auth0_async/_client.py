@@ -255,9 +255,7 @@ class Auth0Client:
         )
         self._transactions = TransactionStore(
             cipher=self._cipher,
-            prefix=txn_cookie.name,
-            attributes=txn_cookie.attributes,
-            secure_from_request=txn_cookie.secure_from_request,
+            cookie=txn_cookie,
             max_age=txn_options.max_age,
             parallel=enable_parallel_transactions,
             clock=self._clock,

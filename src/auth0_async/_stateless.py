@@ -129,25 +129,22 @@ class CookieSessionStore:
 
     def delete(self, ctx: RequestContext) -> None:
         """Queue deletion of the session cookie, its chunks and any legacy cookie."""
-        attributes = self._cookie.for_request(ctx.https)
-        name = self._cookie.name
-        cookies = ctx.cookies
-        for index in sorted(chunks := chunk_names(cookies, name)):
-            ctx.delete_cookie(chunks[index], attributes)
-        if name in cookies:
-            ctx.delete_cookie(name, attributes)
+        self._delete_family(ctx, self._cookie.name, legacy=False)
         self._delete_legacy(ctx)
         ctx.session = None
         ctx.session_written = True
         ctx.no_store = True
 
     def _delete_legacy(self, ctx: RequestContext) -> None:
-        if self._cookie.name == LEGACY_COOKIE_NAME:
-            return
-        cookies = ctx.cookies
+        if self._cookie.name != LEGACY_COOKIE_NAME:
+            self._delete_family(ctx, LEGACY_COOKIE_NAME, legacy=True)
+
+    def _delete_family(self, ctx: RequestContext, name: str, *, legacy: bool) -> None:
+        """Delete ``name`` and its chunks, where the request carries them."""
         attributes = self._cookie.for_request(ctx.https)
-        legacy = chunk_names(cookies, LEGACY_COOKIE_NAME, legacy=True)
-        for index in sorted(legacy):
-            ctx.delete_cookie(legacy[index], attributes)
-        if LEGACY_COOKIE_NAME in cookies:
-            ctx.delete_cookie(LEGACY_COOKIE_NAME, attributes)
+        cookies = ctx.cookies
+        chunks = chunk_names(cookies, name, legacy=legacy)
+        for index in sorted(chunks):
+            ctx.delete_cookie(chunks[index], attributes)
+        if name in cookies:
+            ctx.delete_cookie(name, attributes)

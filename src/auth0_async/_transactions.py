@@ -20,6 +20,7 @@ from ._crypto import is_expired
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ._config import ResolvedCookie
     from ._context import RequestContext
     from ._crypto import CookieCipher
 
@@ -67,42 +68,26 @@ def _split_value(value: str) -> tuple[int, str]:
 class TransactionStore:
     """Saves, finds and deletes transaction cookies on a request context."""
 
-    __slots__ = (
-        "_attributes",
-        "_cipher",
-        "_clock",
-        "_max_age",
-        "_parallel",
-        "_prefix",
-        "_secure_from_request",
-    )
+    __slots__ = ("_cipher", "_clock", "_cookie", "_max_age", "_parallel", "_prefix")
 
     def __init__(
         self,
         *,
         cipher: CookieCipher,
-        prefix: str,
-        attributes: CookieAttributes,
-        secure_from_request: bool,
+        cookie: ResolvedCookie,
         max_age: int,
         parallel: bool,
         clock: Callable[[], float],
     ) -> None:
         self._cipher = cipher
-        self._prefix = prefix
-        self._attributes = attributes
-        self._secure_from_request = secure_from_request
+        self._cookie = cookie
+        self._prefix = cookie.name
         self._max_age = max_age
         self._parallel = parallel
         self._clock = clock
 
     def _attrs(self, ctx: RequestContext) -> CookieAttributes:
-        if not self._secure_from_request or self._attributes.secure == ctx.https:
-            return self._attributes
-        a = self._attributes
-        return CookieAttributes(
-            path=a.path, domain=a.domain, secure=ctx.https, same_site=a.same_site
-        )
+        return self._cookie.for_request(ctx.https)
 
     def cookie_name(self, state: str) -> str:
         """Return the name of the cookie a transaction with this ``state`` lives in."""
