@@ -41,6 +41,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+from .support.fixtures import redis_cluster_nodes, redis_server  # noqa: F401
+
+
 def require_node() -> None:
     """Skip without Node.js locally; in CI (CI=true) a missing Node.js is a failure, never a skip."""
     import os

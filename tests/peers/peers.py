@@ -273,6 +273,7 @@ class OidcProviderProcess:
         install: bool = True,
     ) -> None:
         self.config: dict[str, Any] = dict(config or {})
+        self._auto_port = port is None
         self.port: int = port if port is not None else free_port()
         self.startup_timeout = startup_timeout
         self._install = install
@@ -304,6 +305,17 @@ class OidcProviderProcess:
         return text
 
     def start(self) -> Self:
+        """Start the OP; a port taken meanwhile by another process is replaced (auto ports only)."""
+        for attempt in range(3):
+            try:
+                return self._start_once()
+            except PeerError as exc:  # noqa: PERF203 (a retry, at most three starts)
+                if not self._auto_port or "EADDRINUSE" not in str(exc) or attempt == 2:
+                    raise
+                self.port = free_port()
+        raise AssertionError("unreachable")
+
+    def _start_once(self) -> Self:
         if self.running:
             return self
         if self._install:
