@@ -57,6 +57,7 @@ from ._models import User as User
 from ._protocols import RefreshCoordinator as RefreshCoordinator
 from ._protocols import RequestSource as RequestSource
 from ._protocols import ResponseSink as ResponseSink
+from ._protocols import SessionStore as SessionStore
 from ._responses import RouteResponse as RouteResponse
 from ._version import __version__ as __version__
 
@@ -98,6 +99,7 @@ __all__ = [
     "SessionConfig",
     "SessionData",
     "SessionError",
+    "SessionStore",
     "SessionStoreError",
     "TokenSet",
     "TokenValidationError",

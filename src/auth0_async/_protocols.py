@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
-__all__ = ["RefreshCoordinator", "RequestSource", "ResponseSink"]
+    from ._models import SessionData
+
+__all__ = ["RefreshCoordinator", "RequestSource", "ResponseSink", "SessionStore"]
 
 
 class RequestSource(Protocol):
@@ -68,5 +70,55 @@ class RefreshCoordinator(Protocol):
               completion (it is bounded by the HTTP timeout) and its result is kept.
             * Waiting is bounded: a coordinator never blocks longer than its own
               lock timeout.
+        """
+        ...
+
+
+class SessionStore(Protocol):
+    """Where stateful sessions live; the browser's cookie then holds only an encrypted session id.
+
+    Implementations hold :class:`~auth0_async.SessionData` as they see fit
+    (``auth0_async.stores`` serializes it with msgspec). ``auth0_async.testing.
+    check_session_store(factory)`` checks any implementation against this contract.
+
+    Contract, for every method:
+        * ``id`` is an opaque string of at most 64 URL-safe characters, minted by
+          auth0_async; stores must not interpret it.
+        * ``expires_at`` is an epoch second: the record must disappear (or read as
+          missing) no later than then; stores should use a native TTL.
+        * A store failure (backend unreachable, timeout, corrupt data) raises an
+          exception, ideally :class:`~auth0_async.SessionStoreError`; auth0_async
+          wraps anything else into one. Never return ``None`` for a failure: that
+          would log the user out.
+        * Calls must be safe to run concurrently.
+    """
+
+    async def get(self, id: str) -> SessionData | None:
+        """Return the session stored under ``id``, or ``None`` if there is none (or it expired)."""
+        ...
+
+    async def set(self, id: str, session: SessionData, *, expires_at: int) -> None:
+        """Create or replace the session under ``id``, expiring at ``expires_at``."""
+        ...
+
+    async def update(self, id: str, session: SessionData, *, expires_at: int) -> bool:
+        """Replace the session under ``id`` only if it still exists; return whether it did.
+
+        Must be atomic: a rolling write racing a logout (or a back-channel logout)
+        must never bring a deleted session back.
+        """
+        ...
+
+    async def delete(self, id: str) -> None:
+        """Delete the session under ``id``; deleting a missing one is not an error."""
+        ...
+
+    async def delete_by_logout_token(self, *, sid: str | None, sub: str | None, iss: str | None) -> int:
+        """Delete the sessions a back-channel logout token names; return how many were deleted.
+
+        With ``sid``: the sessions whose ``internal.sid`` equals it (and whose
+        ``user.sub`` equals ``sub`` when that is given too). Without ``sid``: every
+        session of ``sub``. ``iss`` is the token's issuer; stores serving a single
+        issuer may ignore it. Must work across every instance sharing the store.
         """
         ...
