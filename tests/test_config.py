@@ -188,6 +188,6 @@ def test_no_warning_for_a_good_configuration() -> None:
         Auth0Client(secret=SECRET, domain="t.auth0.com", app_base_url="https://app.example")
 
 
-def test_stateful_store_is_refused_clearly_until_supported() -> None:
-    with pytest.raises(ConfigurationError, match="stateful"):
-        Auth0Client(secret=SECRET, session_store=object())
+def test_a_session_store_must_implement_the_protocol() -> None:
+    with pytest.raises(ConfigurationError, match="must implement SessionStore"):
+        Auth0Client(secret=SECRET, session_store=object())  # type: ignore[arg-type]

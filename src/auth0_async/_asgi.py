@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._context import CACHE_HEADERS
-from ._exceptions import InvalidRequestError
+from ._exceptions import InvalidRequestError, SessionStoreError
 from ._flows import LoginFlows
 from ._hooks import logger
 from ._responses import RouteResponse
@@ -19,6 +19,11 @@ __all__ = ["Auth0Middleware"]
 
 _CACHE_NAMES = frozenset(name.encode() for name, _ in CACHE_HEADERS)
 _ENCODED_CACHE_HEADERS = [(name.encode(), value.encode()) for name, value in CACHE_HEADERS]
+
+
+_UNAVAILABLE = RouteResponse.text(
+    "The session store is unavailable. Please try again shortly.", 503
+)
 
 
 def _route_path(scope: Scope) -> str:
@@ -56,14 +61,27 @@ class Auth0Middleware:
                 await self.app(scope, receive, send)
                 return
 
+            started = False
+
             async def send_with_cookies(message: Message) -> None:
+                nonlocal started
                 if message["type"] == "http.response.start":
+                    started = True
                     message = await self._finish(ctx, message)
                 await send(message)
 
             handler = client._flows.route_for(scope.get("method", "GET"), _route_path(scope))
             if handler is None:
-                await self.app(scope, receive, send_with_cookies)
+                try:
+                    await self.app(scope, receive, send_with_cookies)
+                except SessionStoreError as exc:
+                    # The store is down: say so (503) rather than treat the user as logged out.
+                    if started:
+                        raise
+                    logger.error("session store unavailable: %s", exc)
+                    ctx.take_pending()
+                    ctx.session_written = True
+                    await _UNAVAILABLE.send(send_with_cookies)
                 return
             ctx.session_written = True  # auth routes write what they mean to; no rolling touch
             try:
@@ -80,7 +98,10 @@ class Auth0Middleware:
             client._context.reset(token)
 
     async def _finish(self, ctx: RequestContext, message: Message) -> Message:
-        await self.client._roll(ctx)
+        try:
+            await self.client._roll(ctx)
+        except SessionStoreError as exc:  # a missed rolling touch is harmless; a 500 is not
+            logger.warning("rolling session touch skipped: %s", exc)
         lines = ctx.take_pending()
         if not lines and not ctx.no_store:
             return message

@@ -33,6 +33,7 @@ from ._flows import LoginFlows, query_params
 from ._lifetime import Lifetime
 from ._models import SessionData
 from ._oidc import ClientSecretBasic, ClientSecretPost, OIDCClient, PrivateKeyJwt
+from ._stateful import StatefulSessionStore
 from ._stateless import CookieSessionStore
 from ._token_flow import AccessTokenFlow
 from ._transactions import TransactionStore
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
     from ._access_tokens import AccessToken
     from ._flows import BeforeSessionSaved, OnCallback
     from ._oidc import AuthorizationParameters, ClientAuth
-    from ._protocols import RefreshCoordinator, RequestSource, ResponseSink
+    from ._persistence import SessionPersistence
+    from ._protocols import RefreshCoordinator, RequestSource, ResponseSink, SessionStore
     from ._types import ASGIApp, Clock
 
 __all__ = ["Auth0Client", "LoginResult", "RequestLike", "ResponseLike"]
@@ -119,7 +121,9 @@ class Auth0Client:
         secret: the cookie secret, or a list of them: the first encrypts, all decrypt.
         app_base_url: the app's public URL, or a list of allowed ones.
         session: lifetime and cookie options.
-        session_store: a stateful session store (not yet supported).
+        session_store: keep sessions server-side in this :class:`SessionStore` (the cookie
+            then holds only an encrypted session id); enables back-channel logout.
+        session_store_timeout: seconds allowed for each session store call (default 5).
         allow_insecure_requests: allow an ``http://`` domain (local testing only).
         http_client: the ``httpx.AsyncClient`` to talk to the identity provider with.
         clock: returns epoch seconds; defaults to ``time.time``.
@@ -165,7 +169,8 @@ class Auth0Client:
         secret: str | Sequence[str] | None = None,
         app_base_url: str | Sequence[str] | None = None,
         session: SessionConfig | None = None,
-        session_store: object | None = None,
+        session_store: SessionStore | None = None,
+        session_store_timeout: float = 5.0,
         allow_insecure_requests: bool = False,
         http_client: httpx.AsyncClient | None = None,
         clock: Clock | None = None,
@@ -190,8 +195,6 @@ class Auth0Client:
         enable_access_token_endpoint: bool = True,
     ) -> None:
         env = current_env() if env is None else env
-        if session_store is not None:
-            raise ConfigurationError("stateful session stores are not supported yet")
         self._clock: Clock = clock or time.time
         self._cipher = CookieCipher(resolve_secrets(secret, env))
         domain = domain if domain is not None else env_str(env, "AUTH0_DOMAIN")
@@ -214,15 +217,35 @@ class Auth0Client:
             self._session_config.cookie, app_base_urls=self._app_base_urls, env=env
         )
         self._lifetime = Lifetime(self._session_config)
-        self._store = CookieSessionStore(
-            cipher=self._cipher, cookie=self._cookie, lifetime=self._lifetime, clock=self._clock
-        )
+        self._store: SessionPersistence
+        if session_store is None:
+            self._store = CookieSessionStore(
+                cipher=self._cipher, cookie=self._cookie, lifetime=self._lifetime, clock=self._clock
+            )
+        else:
+            for method in ("get", "set", "update", "delete", "delete_by_logout_token"):
+                if not callable(getattr(session_store, method, None)):
+                    raise ConfigurationError(
+                        f"session_store must implement SessionStore ({method} is missing)"
+                    )
+            self._store = StatefulSessionStore(
+                store=session_store,
+                cipher=self._cipher,
+                cookie=self._cookie,
+                lifetime=self._lifetime,
+                clock=self._clock,
+                timeout=session_store_timeout,
+            )
         self._context: ContextVar[RequestContext | None] = ContextVar(
             f"auth0_async.context.{id(self):x}", default=None
         )
         self._scope_key = f"auth0_async.context.{id(self):x}"
         if logout_strategy not in ("auto", "oidc", "v2"):
             raise ConfigurationError("logout_strategy must be 'auto', 'oidc' or 'v2'")
+        if isinstance(session_store_timeout, bool) or not 0 < session_store_timeout <= 300:
+            raise ConfigurationError(
+                "session_store_timeout must be a number of seconds in (0, 300]"
+            )
         if isinstance(http_timeout, bool) or not 0 < http_timeout <= 300:
             raise ConfigurationError("http_timeout must be a number of seconds in (0, 300]")
         if not sign_in_return_to_path.startswith("/") or sign_in_return_to_path.startswith("//"):
@@ -277,7 +300,7 @@ class Auth0Client:
             before_session_saved=before_session_saved,
             on_callback=on_callback,
             no_content_profile=no_content_profile_response_when_unauthenticated,
-            stateful=False,
+            backchannel_delete=self._backchannel_delete if session_store is not None else None,
             clock=self._clock,
         )
         if isinstance(token_refresh_buffer, bool) or not 0 <= token_refresh_buffer < float("inf"):
@@ -336,6 +359,14 @@ class Auth0Client:
                 "or set AUTH0_CLIENT_ID"
             )
         return self._client_id
+
+    async def _backchannel_delete(self, sid: str | None, sub: str | None, iss: str | None) -> int:
+        assert isinstance(self._store, StatefulSessionStore)
+        store = self._store
+        count: int = await store.call(
+            "delete_by_logout_token", store.store.delete_by_logout_token(sid=sid, sub=sub, iss=iss)
+        )
+        return count
 
     def _oidc(self) -> OIDCClient:
         if self._oidc_client is None:
@@ -415,10 +446,10 @@ class Auth0Client:
             "request must be a Starlette Request, an ASGI scope, or implement RequestSource"
         )
 
-    def _read(self, ctx: RequestContext) -> SessionData | None:
+    async def _read(self, ctx: RequestContext) -> SessionData | None:
         session = ctx.session
         if session is UNREAD:
-            session = ctx.session = self._store.read(ctx)
+            session = ctx.session = await self._store.read(ctx)
         return session  # type: ignore[return-value]
 
     # -- sessions ----------------------------------------------------------------------
@@ -442,7 +473,7 @@ class Auth0Client:
 
         """
         ctx = self._bound() if request is None else self._context_for(request)
-        return self._read(ctx)
+        return await self._read(ctx)
 
     @overload
     async def update_session(self, session: SessionData, /) -> None: ...
@@ -476,10 +507,14 @@ class Auth0Client:
             raise SessionError("The session data is missing.")
         if not isinstance(session, SessionData):
             raise TypeError("session must be an auth0_async.SessionData")
-        existing = self._read(ctx)
+        existing = await self._read(ctx)
         if existing is None:
             raise MissingSessionError("The user is not authenticated.")
-        self._store.write(ctx, msgspec.structs.replace(session, internal=existing.internal))
+        await self._store.write(
+            ctx,
+            msgspec.structs.replace(session, internal=existing.internal),
+            is_new=session.user != existing.user,  # a new identity gets a new stateful id
+        )
         if sink is not None:
             self._flush(ctx, sink)
 
@@ -658,7 +693,7 @@ class Auth0Client:
         """Re-issue the session cookie when rolling is due (the pass-through branch)."""
         if ctx.session_written:
             return
-        session = self._read(ctx)
+        session = await self._read(ctx)
         if session is None or not self._lifetime.roll_due(session, self._clock()):
             return
         hook = self._session_config.before_session_rolled
@@ -667,4 +702,4 @@ class Auth0Client:
 
             if not await allow_roll(hook, ctx):
                 return
-        self._store.write(ctx, session)
+        await self._store.write(ctx, session)

@@ -26,6 +26,7 @@ from ._exceptions import (
     InvalidStateError,
     MissingStateError,
     OAuthError,
+    SessionStoreError,
     TokenValidationError,
     TransactionError,
     TransportError,
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     from ._config import Routes
     from ._context import RequestContext
     from ._oidc import AuthorizationParameters, ClientAuth, OIDCClient
-    from ._stateless import CookieSessionStore
+    from ._persistence import SessionPersistence
     from ._transactions import TransactionStore
 
 __all__ = [
@@ -171,8 +172,8 @@ class LoginFlows:
         oidc: Callable[[], OIDCClient],
         client_id: Callable[[], str],
         client_auth: Callable[[], ClientAuth],
-        sessions: CookieSessionStore,
-        read_session: Callable[[RequestContext], SessionData | None],
+        sessions: SessionPersistence,
+        read_session: Callable[[RequestContext], Awaitable[SessionData | None]],
         transactions: TransactionStore,
         routes: Routes,
         app_base_urls: Sequence[str],
@@ -184,7 +185,7 @@ class LoginFlows:
         before_session_saved: BeforeSessionSaved | None,
         on_callback: OnCallback | None,
         no_content_profile: bool,
-        stateful: bool,
+        backchannel_delete: Callable[[str | None, str | None, str | None], Awaitable[int]] | None,
         clock: Callable[[], float],
     ) -> None:
         self._oidc = oidc
@@ -203,7 +204,7 @@ class LoginFlows:
         self._before_session_saved = before_session_saved
         self._on_callback = on_callback
         self._no_content_profile = no_content_profile
-        self._stateful = stateful
+        self._backchannel_delete = backchannel_delete
         self._clock = clock
         self._seen_jti = JtiCache()
         self.access_token_route: (
@@ -367,7 +368,7 @@ class LoginFlows:
         except Auth0Error:
             self._transactions.delete(ctx, state)
             raise
-        self._sessions.write(ctx, session)
+        await self._sessions.write(ctx, session, is_new=True)
         self._transactions.delete(ctx, state)
         return session, txn
 
@@ -532,14 +533,14 @@ class LoginFlows:
             ConfigurationError: ``oidc`` logout without an ``end_session_endpoint``.
 
         """
-        session = self._read_session(ctx)
+        session = await self._read_session(ctx)
         base = self.app_base_url(ctx)
         target = base
         if return_to is not None:
             target = self._origin(base) + self._safe_path(
                 return_to, base, urlsplit(base).path or "/"
             )
-        self._sessions.delete(ctx)
+        await self._sessions.delete(ctx)
         self._transactions.delete_all(ctx)
         oidc = self._oidc()
         client_id = self._client_id()
@@ -595,7 +596,7 @@ class LoginFlows:
     # -- profile -----------------------------------------------------------------------------
 
     async def _profile_route(self, ctx: RequestContext, _body: Any) -> RouteResponse:
-        session = self._read_session(ctx)
+        session = await self._read_session(ctx)
         ctx.no_store = True
         if session is None:
             return RouteResponse.empty(204 if self._no_content_profile else 401)
@@ -630,13 +631,19 @@ class LoginFlows:
         except DiscoveryError as exc:
             logger.error("back-channel logout could not fetch the provider's keys: %s", exc)
             return RouteResponse.text("The identity provider's keys could not be fetched.", 503)
-        if not self._stateful:
+        if self._backchannel_delete is None:
             return RouteResponse.text(
                 "Back-channel logout needs a stateful session store (Auth0Client(session_store=...)); "
                 "sessions kept only in cookies cannot be ended from the server.",
                 501,
             )
-        logger.info("back-channel logout for sid=%s sub=%s", claims.get("sid"), claims.get("sub"))
+        sid, sub, iss = claims.get("sid"), claims.get("sub"), claims.get("iss")
+        try:
+            count = await self._backchannel_delete(sid, sub, iss)
+        except SessionStoreError as exc:
+            logger.error("back-channel logout could not reach the session store: %s", exc)
+            return RouteResponse.text("The session store is unavailable.", 503)
+        logger.info("back-channel logout deleted %d session(s)", count)
         return RouteResponse.empty(204)
 
     @staticmethod

@@ -113,7 +113,9 @@ class SessionStore(Protocol):
         """Delete the session under ``id``; deleting a missing one is not an error."""
         ...
 
-    async def delete_by_logout_token(self, *, sid: str | None, sub: str | None, iss: str | None) -> int:
+    async def delete_by_logout_token(
+        self, *, sid: str | None, sub: str | None, iss: str | None
+    ) -> int:
         """Delete the sessions a back-channel logout token names; return how many were deleted.
 
         With ``sid``: the sessions whose ``internal.sid`` equals it (and whose

@@ -62,6 +62,8 @@ class CookieSessionStore:
 
     __slots__ = ("_cipher", "_clock", "_cookie", "_lifetime")
 
+    stateful = False
+
     def __init__(
         self,
         *,
@@ -75,7 +77,7 @@ class CookieSessionStore:
         self._lifetime = lifetime
         self._clock = clock
 
-    def read(self, ctx: RequestContext) -> SessionData | None:
+    async def read(self, ctx: RequestContext) -> SessionData | None:
         """Return the request's session, or ``None`` for anything that is not a live session.
 
         Never raises for any cookie a client can send.
@@ -103,14 +105,16 @@ class CookieSessionStore:
             return None
         return session
 
-    def write(self, ctx: RequestContext, session: SessionData) -> SessionData:
+    async def write(
+        self, ctx: RequestContext, session: SessionData, *, is_new: bool = False
+    ) -> SessionData | None:
         """Queue the cookie(s) carrying ``session`` and return it as written (new ``exp``)."""
         now = self._clock()
         created_at = session.internal.created_at if session.internal is not None else int(now)
         exp = self._lifetime.expires_at(created_at, now)
         max_age = exp - int(now)
         if max_age <= 0:
-            self.delete(ctx)  # the session's lifetime is over: saving it means ending it
+            await self.delete(ctx)  # the session's lifetime is over: saving it means ending it
             return msgspec.structs.replace(session, exp=exp)
         written = msgspec.structs.replace(session, exp=exp)
         value = self._cipher.encrypt(encode_session(written))
@@ -127,7 +131,7 @@ class CookieSessionStore:
         ctx.no_store = True
         return written
 
-    def delete(self, ctx: RequestContext) -> None:
+    async def delete(self, ctx: RequestContext) -> None:
         """Queue deletion of the session cookie, its chunks and any legacy cookie."""
         self._delete_family(ctx, self._cookie.name, legacy=False)
         self._delete_legacy(ctx)

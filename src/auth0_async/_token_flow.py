@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from ._crypto import CookieCipher
     from ._models import SessionData
     from ._oidc import AuthorizationParameters, ClientAuth, OIDCClient
+    from ._persistence import SessionPersistence
     from ._protocols import RefreshCoordinator
-    from ._stateless import CookieSessionStore
 
 __all__ = ["AccessTokenFlow"]
 
@@ -53,8 +53,8 @@ class AccessTokenFlow:
         client_auth: Callable[[], ClientAuth],
         cipher: CookieCipher,
         coordinator: RefreshCoordinator,
-        sessions: CookieSessionStore,
-        read_session: Callable[[RequestContext], SessionData | None],
+        sessions: SessionPersistence,
+        read_session: Callable[[RequestContext], Awaitable[SessionData | None]],
         finalize: Callable[
             [SessionData, str | None, dict[str, Any] | None], Awaitable[SessionData]
         ],
@@ -103,7 +103,7 @@ class AccessTokenFlow:
                 ``failed_to_refresh_token`` (with the provider's error as ``cause``).
 
         """
-        session = self._read_session(ctx)
+        session = await self._read_session(ctx)
         if session is None:
             raise AccessTokenError("missing_session", "The user does not have an active session.")
         requested = None
@@ -157,7 +157,7 @@ class AccessTokenFlow:
             requested_scope=requested,
         )
         updated = await self._finalize(updated, refreshed.id_token, refreshed.claims)
-        self._sessions.write(ctx, updated)
+        await self._sessions.write(ctx, updated)
         return AccessToken(
             token=refreshed.access_token,
             expires_at=refreshed.expires_at,

@@ -1,0 +1,193 @@
+"""Stateful sessions: the session lives in a :class:`SessionStore`; the cookie holds its encrypted id.
+
+The cookie value is a JWE of ``{"id": <session id>, "exp": <epoch s>}`` (the
+nextjs-auth0 v4 shape), never chunked. Login always mints a new id and deletes
+the old record (no session fixation). A rolling or updating write uses the
+store's atomic ``update``: when the record is gone (a logout or back-channel
+logout won the race) nothing is written, so a deleted session never comes back.
+Every store call runs under a timeout, and failures surface as
+:class:`SessionStoreError` — never as a silent logout.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import msgspec
+
+from ._cookies import LEGACY_COOKIE_NAME, chunk_names
+from ._crypto import is_expired
+from ._exceptions import SessionStoreError
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from ._config import ResolvedCookie
+    from ._context import RequestContext
+    from ._crypto import CookieCipher
+    from ._lifetime import Lifetime
+    from ._models import SessionData
+    from ._protocols import SessionStore
+
+__all__ = ["StatefulSessionStore"]
+
+
+class _IdCookie(msgspec.Struct, frozen=True):
+    id: str
+    exp: int | None = None
+
+
+_ID_DECODER = msgspec.json.Decoder(_IdCookie)
+_MAX_ID_CHARS = 64
+
+
+class StatefulSessionStore:
+    """Reads, writes and deletes sessions kept in a user-supplied :class:`SessionStore`."""
+
+    stateful = True
+
+    def __init__(
+        self,
+        *,
+        store: SessionStore,
+        cipher: CookieCipher,
+        cookie: ResolvedCookie,
+        lifetime: Lifetime,
+        clock: Callable[[], float],
+        timeout: float,
+    ) -> None:
+        self.store = store
+        self._cipher = cipher
+        self._cookie = cookie
+        self._lifetime = lifetime
+        self._clock = clock
+        self._timeout = timeout
+
+    async def call(self, what: str, operation: Awaitable[Any]) -> Any:
+        """Await a store operation under the timeout; any failure becomes :class:`SessionStoreError`."""
+        try:
+            with anyio.fail_after(self._timeout):
+                return await operation
+        except SessionStoreError:
+            raise
+        except TimeoutError:
+            raise SessionStoreError(
+                f"the session store did not answer {what} in {self._timeout:g}s"
+            ) from None
+        except Exception as exc:
+            raise SessionStoreError(
+                f"the session store failed on {what}: {type(exc).__name__}"
+            ) from exc
+
+    def _session_id(self, ctx: RequestContext) -> str | None:
+        value = ctx.cookie(self._cookie.name)
+        if not value or len(value) > 1024:
+            return None
+        opened = self._cipher.decrypt(value)
+        if opened is None:
+            return None
+        try:
+            cookie = _ID_DECODER.decode(opened[1])
+        except msgspec.DecodeError:
+            return None
+        if is_expired(cookie.exp, self._clock()) or not cookie.id or len(cookie.id) > _MAX_ID_CHARS:
+            return None
+        return cookie.id
+
+    async def read(self, ctx: RequestContext) -> SessionData | None:
+        """Return the request's session from the store, or ``None``.
+
+        Raises:
+            SessionStoreError: the store failed or timed out.
+
+        """
+        if not ctx.has_cookies:
+            return None
+        session_id = self._session_id(ctx)
+        if session_id is None:
+            return None
+        session: SessionData | None = await self.call("get", self.store.get(session_id))
+        if session is None or not self._lifetime.is_live(session, self._clock()):
+            return None
+        return session
+
+    async def write(
+        self, ctx: RequestContext, session: SessionData, *, is_new: bool = False
+    ) -> SessionData | None:
+        """Save ``session`` and queue its id cookie; ``None`` when the record vanished meanwhile.
+
+        ``is_new`` (login, or a change of user) mints a new id and deletes the old record.
+
+        Raises:
+            SessionStoreError: the store failed or timed out.
+
+        """
+        now = self._clock()
+        created_at = session.internal.created_at if session.internal is not None else int(now)
+        exp = self._lifetime.expires_at(created_at, now)
+        max_age = exp - int(now)
+        if max_age <= 0:
+            await self.delete(ctx)
+            return None
+        written = msgspec.structs.replace(session, exp=exp)
+        current = self._session_id(ctx)
+        if is_new or current is None:
+            if current is not None:
+                await self.call("delete", self.store.delete(current))
+            session_id = secrets.token_hex(16)
+            await self.call("set", self.store.set(session_id, written, expires_at=exp))
+        else:
+            session_id = current
+            updated = await self.call(
+                "update", self.store.update(session_id, written, expires_at=exp)
+            )
+            if not updated:
+                ctx.session = None  # logged out concurrently: do not resurrect it
+                return None
+        value = self._cipher.encrypt(msgspec.json.encode(_IdCookie(id=session_id, exp=exp)))
+        attributes = self._cookie.for_request(ctx.https)
+        ctx.set_cookie(
+            self._cookie.name,
+            value,
+            attributes,
+            max_age=None if self._cookie.transient else max_age,
+            now=now,
+        )
+        self._delete_others(ctx, keep=self._cookie.name)
+        ctx.session = written
+        ctx.session_written = True
+        ctx.no_store = True
+        return written
+
+    async def delete(self, ctx: RequestContext) -> None:
+        """Delete the record (when the cookie names one) and queue deletion of the cookies.
+
+        Raises:
+            SessionStoreError: the store failed or timed out (the cookies are deleted anyway).
+
+        """
+        session_id = self._session_id(ctx)
+        if self._cookie.name in ctx.cookies:
+            ctx.delete_cookie(self._cookie.name, self._cookie.for_request(ctx.https))
+        self._delete_others(ctx, keep=None)
+        ctx.session = None
+        ctx.session_written = True
+        ctx.no_store = True
+        if session_id is not None:
+            await self.call("delete", self.store.delete(session_id))
+
+    def _delete_others(self, ctx: RequestContext, *, keep: str | None) -> None:
+        """Delete chunk cookies of the name (left by stateless mode) and legacy cookies."""
+        attributes = self._cookie.for_request(ctx.https)
+        cookies = ctx.cookies
+        for name in (self._cookie.name, LEGACY_COOKIE_NAME):
+            legacy = name == LEGACY_COOKIE_NAME
+            if legacy and name == keep:
+                continue
+            chunks = chunk_names(cookies, name, legacy=legacy)
+            for index in sorted(chunks):
+                ctx.delete_cookie(chunks[index], attributes)
+            if legacy and name in cookies:
+                ctx.delete_cookie(name, attributes)
