@@ -32,7 +32,13 @@ def test_exports_say_auth0_async_and_have_docstrings() -> None:
 
 def test_contract_names() -> None:
     from auth0_async import Auth0Client, Auth0Error, SessionData  # noqa: F401
-    from auth0_async.testing import FrozenClock, generate_session_cookie  # noqa: F401
+    from auth0_async.refresh import LocalRefreshCoordinator  # noqa: F401
+    from auth0_async.stores import MemorySessionStore  # noqa: F401
+    from auth0_async.testing import (  # noqa: F401
+        FrozenClock,
+        check_session_store,
+        generate_session_cookie,
+    )
 
     assert issubclass(auth0_async.ConfigurationError, auth0_async.Auth0Error)
     assert issubclass(auth0_async.MissingSessionError, auth0_async.SessionError)

@@ -73,6 +73,10 @@ class Auth0Middleware:
             handler = client._flows.route_for(scope.get("method", "GET"), _route_path(scope))
             if handler is None:
                 try:
+                    if client._store.stateful and ctx.cookie(client._cookie.name):
+                        # Load a stored session up front: if the store is down, the answer is
+                        # a 503 before the app runs, whatever the app's own error handling does.
+                        await client._read(ctx)
                     await self.app(scope, receive, send_with_cookies)
                 except SessionStoreError as exc:
                     # The store is down: say so (503) rather than treat the user as logged out.

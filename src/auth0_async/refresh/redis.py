@@ -12,11 +12,10 @@ so each step is one atomic Lua script on one node.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import secrets
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, cast
 
 import anyio
 import msgspec
@@ -37,11 +36,12 @@ from .._refresh import LocalRefreshCoordinator, seconds
 try:
     # Imported at run time (not only for annotations) so a missing extra fails here.
     from redis.asyncio import Redis, RedisCluster  # noqa: TC002
-    from redis.exceptions import RedisError
 except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise ImportError(
         "auth0_async.refresh.redis needs the redis package: pip install 'auth0-async[redis]'"
     ) from exc
+
+from .._redis import RedisLike, check_client, redis_errors, require_asyncio
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -88,14 +88,6 @@ return 1
 
 _RESULT = b"v"
 _ERROR = b"e"
-
-
-class _RedisLike(Protocol):
-    """The one command used; ``redis.asyncio.Redis`` and ``RedisCluster`` both have it."""
-
-    async def eval(self, script: str, numkeys: int, *keys_and_args: str | bytes | int) -> object:
-        """Run a Lua script (all keys in one cluster slot)."""
-        ...
 
 
 class _Failure(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -245,12 +237,8 @@ class RedisRefreshCoordinator:
         self._command_timeout = seconds("command_timeout", command_timeout)
         if self._poll_interval >= self._lock_timeout:
             raise ConfigurationError("poll_interval must be shorter than lock_timeout")
-        get_encoder = getattr(redis, "get_encoder", None)
-        if get_encoder is not None and getattr(get_encoder(), "decode_responses", False):
-            raise ConfigurationError(
-                "RedisRefreshCoordinator stores bytes: create the client with decode_responses=False"
-            )
-        self._redis = cast("_RedisLike", redis)
+        check_client(redis, "RedisRefreshCoordinator")
+        self._redis = cast("RedisLike", redis)
         self._prefix = prefix
         self._local = LocalRefreshCoordinator(result_ttl=self._result_ttl)
 
@@ -274,12 +262,7 @@ class RedisRefreshCoordinator:
             ConfigurationError: not running on asyncio.
 
         """
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            raise ConfigurationError(
-                "RedisRefreshCoordinator needs asyncio: redis.asyncio does not run on trio"
-            ) from None
+        require_asyncio("RedisRefreshCoordinator")
         return await self._local.coordinate(key, lambda: self._shared(key, fetch))
 
     async def _shared(self, key: str, fetch: Callable[[], Awaitable[bytes]]) -> bytes:
@@ -343,13 +326,5 @@ class RedisRefreshCoordinator:
             logger.warning("could not share a token refresh outcome through Redis: %s", exc)
 
     async def _eval(self, script: str, *keys_and_args: str | bytes | int) -> object:
-        try:
-            with anyio.fail_after(self._command_timeout):
-                reply = await self._redis.eval(script, 2, *keys_and_args)
-        except TimeoutError as exc:
-            raise SessionStoreError(
-                f"Redis did not answer within {self._command_timeout:g} s"
-            ) from exc
-        except (RedisError, OSError) as exc:
-            raise SessionStoreError(f"Redis failed: {type(exc).__name__}: {exc}"[:300]) from exc
-        return reply
+        with redis_errors(self._command_timeout):
+            return await self._redis.eval(script, 2, *keys_and_args)

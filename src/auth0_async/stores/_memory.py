@@ -1,0 +1,202 @@
+"""An in-process session store: bounded, expiring, indexed by ``sid`` and ``sub``."""
+
+from __future__ import annotations
+
+import heapq
+import time
+from typing import TYPE_CHECKING
+
+import anyio.lowlevel
+
+from .._exceptions import ConfigurationError
+from .._models import decode_session, encode_session
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._models import SessionData
+
+__all__ = ["MemorySessionStore"]
+
+
+class _Record:
+    __slots__ = ("data", "expires_at", "seq", "sid", "sub")
+
+    def __init__(self, data: bytes, expires_at: float, seq: int, sid: str | None, sub: str) -> None:
+        self.data = data
+        self.expires_at = expires_at
+        self.seq = seq
+        self.sid = sid
+        self.sub = sub
+
+
+class MemorySessionStore:
+    """Sessions in a dict of this process: for development, tests and single-instance apps.
+
+    Records are held encoded (the JSON that :class:`~auth0_async.SessionData`
+    has on the wire), so a session read back is always a fresh copy: callers
+    cannot change the stored state by mutating what they got, and what is kept
+    matches what a shared store such as Redis would keep.
+
+    A record expires at its ``expires_at``: from then on it reads as missing,
+    and it is pruned on the next call. At most ``max_entries`` records are
+    kept: making room for a new one first prunes the expired records, then
+    evicts the record expiring soonest (the oldest write among equals), which
+    logs its user out. Indexes by the session's ``internal.sid`` and
+    ``user.sub`` make :meth:`delete_by_logout_token` proportional to the
+    sessions it deletes.
+
+    Every call runs its read-modify-write without awaiting, so calls are
+    atomic with respect to each other on one event loop, on asyncio and trio
+    alike; each call is still a checkpoint (it yields to the scheduler and
+    honours cancellation before touching the store). Sessions are not shared
+    between processes: with several app instances, or to make back-channel
+    logout reach every instance, use
+    :class:`auth0_async.stores.redis.RedisSessionStore`.
+
+    Args:
+        max_entries: most records kept at once.
+        clock: the current time in epoch seconds (injectable for tests, such
+            as :class:`auth0_async.testing.FrozenClock`).
+
+    Raises:
+        ConfigurationError: ``max_entries`` is not an integer >= 1, or
+            ``clock`` is not callable.
+
+    """
+
+    __slots__ = ("_by_sid", "_by_sub", "_clock", "_heap", "_max_entries", "_records", "_seq")
+
+    def __init__(
+        self, *, max_entries: int = 10_000, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._max_entries = _positive_int("max_entries", max_entries)
+        if not callable(clock):
+            raise ConfigurationError("clock must be a callable returning epoch seconds")
+        self._clock = clock
+        self._records: dict[str, _Record] = {}
+        self._by_sid: dict[str, set[str]] = {}
+        self._by_sub: dict[str, set[str]] = {}
+        # (expires_at, seq, id); an entry is stale once its record is replaced
+        # or removed (seq no longer matches) and is skipped when popped.
+        self._heap: list[tuple[float, int, str]] = []
+        self._seq = 0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(max_entries={self._max_entries!r})"
+
+    async def get(self, id: str) -> SessionData | None:
+        """Return the session stored under ``id``, or ``None`` if there is none or it expired."""
+        await anyio.lowlevel.checkpoint()
+        self._prune(self._clock())
+        record = self._records.get(id)
+        return None if record is None else decode_session(record.data)
+
+    async def set(self, id: str, session: SessionData, *, expires_at: int) -> None:
+        """Create or replace the session under ``id``, expiring at ``expires_at``.
+
+        Evicts the record expiring soonest when the store is full.
+        """
+        await anyio.lowlevel.checkpoint()
+        data = encode_session(session)
+        now = self._clock()
+        self._prune(now)
+        self._remove(id)
+        if expires_at <= now:
+            return
+        while len(self._records) >= self._max_entries and self._evict():
+            pass
+        self._insert(id, data, expires_at, session)
+
+    async def update(self, id: str, session: SessionData, *, expires_at: int) -> bool:
+        """Replace the session under ``id`` only if it still exists; return whether it did."""
+        await anyio.lowlevel.checkpoint()
+        data = encode_session(session)
+        now = self._clock()
+        self._prune(now)
+        if id not in self._records:
+            return False
+        self._remove(id)
+        if expires_at > now:
+            self._insert(id, data, expires_at, session)
+        return True
+
+    async def delete(self, id: str) -> None:
+        """Delete the session under ``id``; deleting a missing one is not an error."""
+        await anyio.lowlevel.checkpoint()
+        self._remove(id)
+
+    async def delete_by_logout_token(
+        self, *, sid: str | None, sub: str | None, iss: str | None
+    ) -> int:
+        """Delete the sessions of ``sid`` (and ``sub`` if given), or else of ``sub``; return how many.
+
+        ``iss`` is ignored: one store serves one issuer. With neither ``sid``
+        nor ``sub``, nothing is deleted.
+        """
+        await anyio.lowlevel.checkpoint()
+        self._prune(self._clock())
+        if sid is not None:
+            candidates = self._by_sid.get(sid, ())
+        elif sub is not None:
+            candidates = self._by_sub.get(sub, ())
+        else:
+            return 0
+        victims = [i for i in candidates if sub is None or self._records[i].sub == sub]
+        for id in victims:
+            self._remove(id)
+        return len(victims)
+
+    def _insert(self, id: str, data: bytes, expires_at: float, session: SessionData) -> None:
+        self._seq += 1
+        sid = session.internal.sid if session.internal is not None else None
+        sub = session.user.sub
+        self._records[id] = _Record(data, expires_at, self._seq, sid, sub)
+        if sid is not None:
+            self._by_sid.setdefault(sid, set()).add(id)
+        self._by_sub.setdefault(sub, set()).add(id)
+        heapq.heappush(self._heap, (expires_at, self._seq, id))
+        if len(self._heap) > 2 * len(self._records) + 64:
+            self._heap = [(r.expires_at, r.seq, i) for i, r in self._records.items()]
+            heapq.heapify(self._heap)
+
+    def _remove(self, id: str) -> None:
+        record = self._records.pop(id, None)
+        if record is None:
+            return
+        if record.sid is not None:
+            _unindex(self._by_sid, record.sid, id)
+        _unindex(self._by_sub, record.sub, id)
+
+    def _is_current(self, seq: int, id: str) -> bool:
+        record = self._records.get(id)
+        return record is not None and record.seq == seq
+
+    def _prune(self, now: float) -> None:
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            _, seq, id = heapq.heappop(heap)
+            if self._is_current(seq, id):
+                self._remove(id)
+
+    def _evict(self) -> bool:
+        while self._heap:
+            _, seq, id = heapq.heappop(self._heap)
+            if self._is_current(seq, id):
+                self._remove(id)
+                return True
+        return False
+
+
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{name} must be an integer >= 1")
+    return value
+
+
+def _unindex(index: dict[str, set[str]], key: str, id: str) -> None:
+    ids = index.get(key)
+    if ids is not None:
+        ids.discard(id)
+        if not ids:
+            del index[key]
