@@ -539,3 +539,40 @@ def test_construction_needs_only_a_secret() -> None:
         _ = auth0.domain
     with pytest.raises(ConfigurationError, match="AUTH0_CLIENT_ID"):
         _ = auth0.client_id
+
+
+async def test_writes_after_the_response_started_fail_clearly() -> None:
+    auth0 = make()
+    errors: list[Exception] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        session = await auth0.get_session()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        assert session is not None
+        assert await auth0.get_session() is session  # reads still work (a background task, say)
+        try:
+            await auth0.update_session(session)
+        except SessionError as exc:
+            errors.append(exc)
+        await send({"type": "http.response.body", "body": b""})
+
+    await call(auth0.middleware(app), http_scope(f"__session={cookie_for()}"))
+    assert len(errors) == 1
+    assert "already started" in str(errors[0])
+
+
+async def test_websocket_writes_fail_clearly() -> None:
+    auth0 = make()
+    errors: list[Exception] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        session = await auth0.get_session()
+        assert session is not None
+        try:
+            await auth0.update_session(session)
+        except SessionError as exc:
+            errors.append(exc)
+
+    scope = {**http_scope(f"__session={cookie_for()}"), "type": "websocket"}
+    await auth0.middleware(app)(scope, None, None)  # type: ignore[arg-type]
+    assert "websocket" in str(errors[0])

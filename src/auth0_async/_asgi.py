@@ -58,6 +58,7 @@ class Auth0Middleware:
         token = client._context.set(ctx)
         try:
             if kind == "websocket":
+                ctx.closed = "a websocket cannot set cookies: change the session over HTTP"
                 await self.app(scope, receive, send)
                 return
 
@@ -68,6 +69,10 @@ class Auth0Middleware:
                 if message["type"] == "http.response.start":
                     started = True
                     message = await self._finish(ctx, message)
+                    ctx.closed = (
+                        "the response has already started: the session can no longer be "
+                        "written for this request (write it before returning the response)"
+                    )
                 await send(message)
 
             handler = client._flows.route_for(scope.get("method", "GET"), _route_path(scope))

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
 
 from ._cookies import CookieAttributes, deletion, find_cookie, parse_cookie_header, set_cookie
+from ._exceptions import SessionError
 
 if TYPE_CHECKING:
     from ._models import SessionData
@@ -71,6 +72,7 @@ class RequestContext:
 
     __slots__ = (
         "_cookie_header",
+        "closed",
         "_cookies",
         "https",
         "no_store",
@@ -89,6 +91,8 @@ class RequestContext:
         self.no_store = False
         self.session: SessionData | None | _Unread = UNREAD
         self.session_written = False
+        self.closed: str | None = None
+        """Why cookies can no longer be written for this request (``None`` while they can)."""
 
     @classmethod
     def from_scope(cls, scope: Mapping[str, Any], request: object | None = None) -> RequestContext:
@@ -136,14 +140,28 @@ class RequestContext:
         max_age: int | None,
         now: float,
     ) -> None:
-        """Queue a ``Set-Cookie`` and update the jar."""
+        """Queue a ``Set-Cookie`` and update the jar.
+
+        Raises:
+            SessionError: the response has already started (or the request is a websocket).
+        """
+        self._check_open()
         self.pending[name] = set_cookie(name, value, attributes, max_age=max_age, now=now)
         self.cookies[name] = value
 
     def delete_cookie(self, name: str, attributes: CookieAttributes) -> None:
-        """Queue a deletion and remove the cookie from the jar."""
+        """Queue a deletion and remove the cookie from the jar.
+
+        Raises:
+            SessionError: the response has already started (or the request is a websocket).
+        """
+        self._check_open()
         self.pending[name] = deletion(name, attributes)
         self.cookies.pop(name, None)
+
+    def _check_open(self) -> None:
+        if self.closed is not None:
+            raise SessionError(self.closed)
 
     def take_pending(self) -> list[str]:
         """Return and clear the queued ``Set-Cookie`` values."""
