@@ -43,7 +43,7 @@ def _npm_ci(session: nox.Session, folder: Path) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The full test suite on asyncio and trio, including the end-to-end suites with real peers."""
-    _install(session, "test", extras="redis,starlette")
+    _install(session, "test", extras="redis,starlette,fastapi,litestar,django")
     _npm_ci(session, PEERS)
     args = session.posargs or ["-q"]
     code = session.run("python", "-m", "pytest", *args, success_codes=[0, PYTEST_NO_TESTS])
@@ -62,7 +62,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on src, tests, examples, bench and this file."""
-    _install(session, "typecheck", extras="redis,starlette")
+    _install(session, "typecheck", extras="redis,starlette,fastapi,litestar,django")
     session.run("mypy")
 
 
@@ -75,7 +75,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Run the example app (until the full demo lands, the stateless-session example)."""
-    _install(session, extras="redis,starlette")
+    """The demo: FastAPI on http://127.0.0.1:3000 with the embedded development tenant."""
+    _install(session, extras="fastapi")
     session.install("uvicorn==0.54.0")
-    session.run("python", "examples/session_demo.py", *session.posargs)
+    session.run("python", "examples/demo_app.py", *session.posargs)

@@ -39,7 +39,7 @@ from ._token_flow import AccessTokenFlow
 from ._transactions import TransactionStore
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
 
     import httpx
 
@@ -268,6 +268,7 @@ class Auth0Client:
                 f"token_endpoint_auth_method must be one of {', '.join(_AUTH_METHODS)}"
             )
         self._auth_method = token_endpoint_auth_method
+        self._routes = routes if routes is not None else Routes()
         self._oidc_client: OIDCClient | None = None
         self._client_auth_cache: ClientAuth | None = None
         txn_options = (
@@ -290,7 +291,7 @@ class Auth0Client:
             sessions=self._store,
             read_session=self._read,
             transactions=self._transactions,
-            routes=routes if routes is not None else Routes(),
+            routes=self._routes,
             app_base_urls=self._app_base_urls,
             authorization_parameters=authorization_parameters,
             pushed_authorization_requests=pushed_authorization_requests,
@@ -417,6 +418,7 @@ class Auth0Client:
     def bind(self, scope: Mapping[str, Any], request: object | None = None) -> RequestContext:
         """Create the request context for an ASGI scope (the middleware's job)."""
         ctx = RequestContext.from_scope(scope, request)
+        ctx.bound = True
         if isinstance(scope, dict):
             scope[self._scope_key] = ctx
         return ctx
@@ -596,8 +598,11 @@ class Auth0Client:
             return self._bound(), None
         ctx = self._context_for(request)
         if response is None:
-            if ctx is not self._context.get() and scope_of(request) is None:
-                raise TypeError("pass the response too: cookies must be written somewhere")
+            if not ctx.bound:
+                raise RequestContextError(
+                    "this request is not bound by auth0.middleware: pass the response too, "
+                    "so that the session cookies can be written"
+                )
             return ctx, None
         return ctx, _sink_for(response)
 
@@ -683,7 +688,12 @@ class Auth0Client:
 
     # -- the middleware ----------------------------------------------------------------
 
-    def middleware(self, app: ASGIApp) -> ASGIApp:
+    @property
+    def routes(self) -> Routes:
+        """The paths of the ``/auth/*`` routes the middleware serves."""
+        return self._routes
+
+    def middleware(self, app: Callable[[Any, Any, Any], Awaitable[None]]) -> ASGIApp:
         """Wrap an ASGI app: bind each request, apply cookie writes, roll the session."""
         from ._asgi import Auth0Middleware
 

@@ -72,8 +72,9 @@ class RequestContext:
 
     __slots__ = (
         "_cookie_header",
-        "closed",
         "_cookies",
+        "bound",
+        "closed",
         "https",
         "no_store",
         "pending",
@@ -91,6 +92,8 @@ class RequestContext:
         self.no_store = False
         self.session: SessionData | None | _Unread = UNREAD
         self.session_written = False
+        self.bound = False
+        """Whether the middleware bound this context (it will send the queued cookies)."""
         self.closed: str | None = None
         """Why cookies can no longer be written for this request (``None`` while they can)."""
 
@@ -144,6 +147,7 @@ class RequestContext:
 
         Raises:
             SessionError: the response has already started (or the request is a websocket).
+
         """
         self._check_open()
         self.pending[name] = set_cookie(name, value, attributes, max_age=max_age, now=now)
@@ -154,6 +158,7 @@ class RequestContext:
 
         Raises:
             SessionError: the response has already started (or the request is a websocket).
+
         """
         self._check_open()
         self.pending[name] = deletion(name, attributes)

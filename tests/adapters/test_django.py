@@ -1,0 +1,214 @@
+"""auth0_async.django on a real Django ASGI app, through httpx.ASGITransport (asyncio only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
+
+import anyio
+import msgspec
+import pytest
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+from typing_extensions import assert_type
+
+from auth0_async import AccessToken, AccessTokenError, Auth0Client, MissingSessionError, SessionData
+from auth0_async.django import (
+    access_token,
+    asgi_application,
+    login_required_async,
+    require_session,
+    session,
+    unauthenticated_response,
+)
+from auth0_async.testing import FrozenClock
+
+from ..fakes import APP as BASE
+from ..fakes import FakeProvider, make_client
+from .helpers import NOT_AUTHENTICATED, T0, http, make_auth0, set_cookies, with_session
+
+if TYPE_CHECKING:
+    from auth0_async._types import ASGIApp
+
+pytestmark = pytest.mark.anyio
+
+AUTH0 = make_auth0()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # Django's ASGI handler runs on asyncio only
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _django_settings() -> None:
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(
+            DEBUG=False,
+            SECRET_KEY="not-a-secret-for-tests",
+            ALLOWED_HOSTS=["testserver", "app.example"],
+            ROOT_URLCONF=__name__,
+            INSTALLED_APPS=[],
+            MIDDLEWARE=[],
+            DATABASES={},
+            USE_TZ=True,
+        )
+        django.setup()
+
+
+def application(auth0: Auth0Client = AUTH0) -> ASGIApp:
+    return asgi_application(auth0)
+
+
+async def optional(request: HttpRequest) -> HttpResponse:
+    found = await session(AUTH0, request)
+    assert_type(found, SessionData | None)
+    bound = await AUTH0.get_session()
+    assert bound == found
+    return JsonResponse({"sub": None if found is None else found.user.sub})
+
+
+@login_required_async(AUTH0)
+async def page(request: HttpRequest, slug: str) -> HttpResponse:
+    found = await require_session(AUTH0, request)
+    assert_type(found, SessionData)
+    return HttpResponse(f"{slug}: hello {found.user.name}")
+
+
+@login_required_async(AUTH0, api=True)
+async def me(request: HttpRequest) -> HttpResponse:
+    found = await require_session(AUTH0, request)
+    return JsonResponse({"sub": found.user.sub, "tier": found.user["https://example.com/tier"]})
+
+
+async def token(request: HttpRequest) -> HttpResponse:
+    try:
+        access = await access_token(AUTH0, request)
+    except AccessTokenError as exc:
+        return JsonResponse({"error": exc.code}, status=401)
+    assert_type(access, AccessToken)
+    return JsonResponse({"token": access.token, "expires_at": access.expires_at})
+
+
+async def unguarded(request: HttpRequest) -> HttpResponse:
+    try:
+        await require_session(AUTH0, request)
+    except MissingSessionError:
+        return unauthenticated_response(request, api=False)
+    return HttpResponse("ok")
+
+
+async def fanout(request: HttpRequest) -> HttpResponse:
+    subs: list[str | None] = []
+
+    async def child() -> None:
+        found = await AUTH0.get_session()
+        subs.append(None if found is None else found.user.sub)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(3):
+            tg.start_soon(child)
+    return JsonResponse(subs, safe=False)
+
+
+PROVIDER = FakeProvider()
+REFRESHING = make_client(PROVIDER, clock=FrozenClock(T0 + 10))
+
+
+async def refresh(request: HttpRequest) -> HttpResponse:
+    return HttpResponse((await access_token(REFRESHING, request)).token)
+
+
+urlpatterns = [
+    path("refresh", refresh),
+    path("optional", optional),
+    path("pages/<slug:slug>", page),
+    path("api/me", me),
+    path("token", token),
+    path("unguarded", unguarded),
+    path("fanout", fanout),
+]
+
+
+async def test_session_is_visible() -> None:
+    async with http(application()) as client:
+        assert (await client.get("/optional")).json() == {"sub": None}
+        signed_in = await client.get("/optional", headers=with_session())
+        assert signed_in.json() == {"sub": "auth0|alice"}
+        assert (await client.get("/api/me", headers=with_session())).json() == {
+            "sub": "auth0|alice",
+            "tier": "gold",
+        }
+        response = await client.get("/pages/home", headers=with_session())
+        assert response.text == "home: hello Alice"
+
+
+async def test_api_view_without_session_is_401_json() -> None:
+    async with http(application()) as client:
+        response = await client.get("/api/me")
+    assert response.status_code == 401
+    assert response.json() == NOT_AUTHENTICATED
+
+
+async def test_page_view_without_session_redirects_to_login() -> None:
+    async with http(application()) as client:
+        response = await client.get("/pages/home?tab=1")
+        posted = await client.post("/pages/home")
+        unguarded = await client.get("/unguarded")
+    assert response.status_code == 307
+    location = urlsplit(response.headers["location"])
+    assert location.path == "/auth/login"
+    assert parse_qs(location.query)["returnTo"] == ["/pages/home?tab=1"]
+    assert posted.status_code == 303
+    assert unguarded.status_code == 307
+
+
+async def test_the_middleware_serves_the_auth_routes_before_django() -> None:
+    from ..fakes import ISSUER
+
+    async with http(application(make_client(FakeProvider())), base_url=BASE) as client:
+        login = await client.get("/auth/login?returnTo=/pages/home")
+    assert login.status_code == 307
+    assert login.headers["location"].startswith(f"{ISSUER}authorize?")
+
+
+async def test_access_token() -> None:
+    async with http(application()) as client:
+        valid = await client.get("/token", headers=with_session())
+        anonymous = await client.get("/token")
+    assert valid.json() == {"token": "at-1", "expires_at": T0 + 3600}
+    assert anonymous.json() == {"error": "missing_session"}
+
+
+async def test_access_token_refresh_is_saved_by_the_middleware() -> None:
+    PROVIDER.token_body = lambda form: msgspec.json.encode(
+        {"access_token": "at-2", "token_type": "Bearer", "expires_in": 60, "refresh_token": "rt-2"}
+    )
+    async with http(application(REFRESHING), base_url=BASE) as client:
+        response = await client.get("/refresh", headers=with_session(expires_at=T0))
+    assert response.text == "at-2"
+    assert "__session" in set_cookies(response)
+    grants = [r for r in PROVIDER.requests if r.url.path == "/oauth/token"]
+    assert len(grants) == 1
+
+
+async def test_task_group_children_see_the_session() -> None:
+    async with http(application()) as client:
+        response = await client.get("/fanout", headers=with_session())
+    assert response.json() == ["auth0|alice"] * 3
+
+
+def test_sync_views_are_refused() -> None:
+    def sync_view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    with pytest.raises(TypeError, match="async view"):
+        login_required_async(AUTH0)(sync_view)  # type: ignore[type-var]
+
+
+async def test_a_wsgi_request_fails_clearly() -> None:
+    with pytest.raises(TypeError, match="ASGI"):
+        await session(AUTH0, HttpRequest())
