@@ -184,10 +184,18 @@ async def test_max_age_must_be_digits(provider: FakeProvider) -> None:
     assert response.all("set-cookie") == []
 
 
+async def test_a_refused_code_is_a_400_without_a_session(provider: FakeProvider) -> None:
+    provider.token_status = 400
+    provider.token_body = lambda _: b'{"error":"invalid_grant","error_description":"bad code"}'
+    response = await assert_refused(make_client(provider), provider, status=400)
+    assert "invalid_grant" in response.body.decode()
+    assert b"csecret" not in response.body
+
+
 @pytest.mark.parametrize(
     ("status", "body", "expect"),
     [
-        (400, b'{"error":"invalid_grant","error_description":"bad code"}', "invalid_grant"),
+        (400, b'{"error":"invalid_client","error_description":"bad secret"}', "invalid_client"),
         (500, b"<html>oops</html>", None),
         (200, b"not json", None),
         (200, b'{"token_type":"Bearer"}', None),

@@ -95,9 +95,14 @@ class Auth0Middleware:
             ctx.session_written = True  # auth routes write what they mean to; no rolling touch
             try:
                 response = await handler(ctx, lambda: LoginFlows.read_form_body(receive))
+                response.check()  # an on_callback hook may have changed it after construction
             except InvalidRequestError as exc:
                 ctx.take_pending()
                 response = RouteResponse.text(exc.message, 400)
+            except SessionStoreError as exc:
+                logger.error("session store unavailable on %s: %s", scope.get("path"), exc)
+                ctx.take_pending()
+                response = _UNAVAILABLE
             except Exception:  # noqa: BLE001 (an auth route must answer, never crash the server)
                 logger.exception("auth route %s failed", scope.get("path"))
                 ctx.take_pending()

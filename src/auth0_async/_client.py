@@ -96,6 +96,10 @@ class _HeadersSink:
         self._headers[name] = value
 
 
+def _printable_ascii(text: str) -> bool:
+    return text.isascii() and text.isprintable()
+
+
 def _sink_for(response: object) -> ResponseSink:
     if hasattr(response, "add_header") and hasattr(response, "set_header"):
         return response
@@ -248,7 +252,11 @@ class Auth0Client:
             )
         if isinstance(http_timeout, bool) or not 0 < http_timeout <= 300:
             raise ConfigurationError("http_timeout must be a number of seconds in (0, 300]")
-        if not sign_in_return_to_path.startswith("/") or sign_in_return_to_path.startswith("//"):
+        if (
+            not sign_in_return_to_path.startswith("/")
+            or sign_in_return_to_path.startswith(("//", "/\\"))
+            or not _printable_ascii(sign_in_return_to_path)
+        ):
             raise ConfigurationError(
                 "sign_in_return_to_path must be a path starting with a single '/'"
             )

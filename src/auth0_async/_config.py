@@ -304,6 +304,8 @@ def normalize_app_base_urls(
     urls: tuple[object, ...] = (value,) if isinstance(value, str) else tuple(value)
     result = []
     for url in urls:
+        if isinstance(url, str) and not (url.strip().isascii() and url.strip().isprintable()):
+            raise ConfigurationError("app_base_url must be printable ASCII (no control characters)")
         parts = urlsplit(url.strip()) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigurationError("app_base_url must be an absolute http(s) URL")

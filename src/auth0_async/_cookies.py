@@ -48,14 +48,14 @@ MAX_CHUNKS = 64
 
 SameSite = Literal["lax", "strict", "none"]
 
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # RFC 6265 cookie-octet, minus '%' so that percent-encoding stays reversible.
 _SAFE_VALUE_CHARS = "!#$&'()*+-./:<=>?@[]^_`{|}~"
 
 
 def is_cookie_name(name: str) -> bool:
     """Whether ``name`` is a valid cookie name (an RFC 9110 token)."""
-    return bool(_TOKEN.match(name))
+    return _TOKEN.fullmatch(name) is not None
 
 
 @dataclass(frozen=True, slots=True)

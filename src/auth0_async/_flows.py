@@ -153,6 +153,10 @@ def _error_status(error: Auth0Error) -> int:
         error, (TransactionError, AuthorizationError, TokenValidationError, InvalidRequestError)
     ):
         return 400
+    if isinstance(error, OAuthError) and error.error == "invalid_grant":
+        return 400  # a replayed, expired or foreign authorization code: the client's request
+    if isinstance(error, SessionStoreError):
+        return 503
     if isinstance(error, (TransportError, OAuthError)):
         return 502
     return 500
@@ -533,14 +537,21 @@ class LoginFlows:
             ConfigurationError: ``oidc`` logout without an ``end_session_endpoint``.
 
         """
-        session = await self._read_session(ctx)
+        try:
+            session = await self._read_session(ctx)
+        except SessionStoreError as exc:  # still log the browser out; the record expires by itself
+            logger.warning("logout could not read the session store: %s", exc)
+            session = None
         base = self.app_base_url(ctx)
         target = base
         if return_to is not None:
             target = self._origin(base) + self._safe_path(
                 return_to, base, urlsplit(base).path or "/"
             )
-        await self._sessions.delete(ctx)
+        try:
+            await self._sessions.delete(ctx)
+        except SessionStoreError as exc:  # the cookies are deleted already
+            logger.warning("logout could not delete the stored session: %s", exc)
         self._transactions.delete_all(ctx)
         oidc = self._oidc()
         client_id = self._client_id()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +16,14 @@ __all__ = ["RouteResponse"]
 _JSON = msgspec.json.Encoder()
 
 
+_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def _check_header(name: str, value: str) -> None:
-    if any(c in value for c in "\r\n\x00") or any(c in name for c in "\r\n\x00:"):
+    if _NAME.fullmatch(name) is None:
+        raise ValueError(f"refusing a control character or separator in header name {name!r}")
+    if _BAD_VALUE.search(value) is not None:
         raise ValueError(f"refusing a control character in the {name!r} header")
 
 
@@ -37,6 +44,15 @@ class RouteResponse:
     body: bytes = b""
 
     def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Refuse invalid header names and control characters in header values.
+
+        Raises:
+            ValueError: a header is invalid.
+
+        """
         for name, value in self.headers:
             _check_header(name, value)
 
@@ -80,7 +96,13 @@ class RouteResponse:
         return next((v for k, v in self.headers if k.lower() == name), None)
 
     async def send(self, send: Send) -> None:
-        """Send this response over an ASGI ``send`` callable."""
+        """Send this response over an ASGI ``send`` callable.
+
+        Raises:
+            ValueError: a header (possibly changed after construction) is invalid.
+
+        """
+        self.check()
         await send(
             {
                 "type": "http.response.start",

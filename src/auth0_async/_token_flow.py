@@ -10,8 +10,10 @@ refresh never deletes the session.
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import msgspec
 
 from ._access_tokens import (
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AccessTokenFlow"]
 
+logger = logging.getLogger("auth0_async")
 _REFRESH_FAILED = "The access token has expired and there was an error while trying to refresh it."
 _RESULT_DECODER = msgspec.json.Decoder(RefreshedTokens)
 
@@ -156,8 +159,13 @@ class AccessTokenFlow:
             audience=audience or main_audience,
             requested_scope=requested,
         )
-        updated = await self._finalize(updated, refreshed.id_token, refreshed.claims)
-        await self._sessions.write(ctx, updated)
+        with anyio.CancelScope(shield=True):
+            # Persist the rotated refresh token even if this request is being cancelled (its
+            # client went away); the write is bounded by the session store's timeout.
+            await self._sessions.write(ctx, updated)
+        finalized = await self._finalize(updated, refreshed.id_token, refreshed.claims)
+        if finalized != updated:
+            await self._sessions.write(ctx, finalized)
         return AccessToken(
             token=refreshed.access_token,
             expires_at=refreshed.expires_at,
@@ -174,21 +182,30 @@ class AccessTokenFlow:
 
         async def fetch() -> bytes:
             oidc = self._oidc()
+            # Make sure the keys are at hand before the grant spends the refresh token.
+            await oidc.jwks()
             form = refresh_token_form(refresh_token=refresh_token, scope=scope, audience=audience)
             body = await oidc.token_request(form, self._client_auth())
             tokens = parse_token_response(body)
             claims: dict[str, Any] | None = None
-            if tokens.id_token:
-                claims = await oidc.verify_id_token(
-                    tokens.id_token, client_id=self._client_id(), nonce=None
-                )
+            id_token = tokens.id_token
+            if id_token:
+                try:
+                    claims = await oidc.verify_id_token(
+                        id_token, client_id=self._client_id(), nonce=None
+                    )
+                except (TokenValidationError, TransportError) as exc:
+                    # The grant already rotated the refresh token: keep the tokens (they came
+                    # from the authenticated token endpoint) and drop the unverified ID token.
+                    logger.warning("refreshed ID token not accepted (%s); kept the tokens", exc)
+                    claims, id_token = None, None
             result = RefreshedTokens(
                 access_token=tokens.access_token,
                 expires_at=tokens.expires_at(self._clock()) or 0,
                 token_type=tokens.token_type,
                 scope=tokens.scope,
                 refresh_token=tokens.refresh_token,
-                id_token=tokens.id_token,
+                id_token=id_token,
                 claims=claims,
             )
             return self._cipher.encrypt(msgspec.json.encode(result)).encode("ascii")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from ._cookies import CHUNK_SIZE, CookieAttributes
+from ._cookies import CHUNK_SIZE, CookieAttributes, is_cookie_name
 from ._crypto import is_expired
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ class TransactionStore:
         return f"{self._prefix}{state}" if self._parallel else self._prefix
 
     def _names(self, ctx: RequestContext) -> list[str]:
-        return [name for name in ctx.cookies if name.startswith(self._prefix)]
+        # Only well-formed names: a request's cookie names are echoed into deletions.
+        return [n for n in ctx.cookies if n.startswith(self._prefix) and is_cookie_name(n)]
 
     def save(self, ctx: RequestContext, txn: TransactionState) -> None:
         """Queue the transaction's cookie, evicting the oldest transactions when too many pile up."""

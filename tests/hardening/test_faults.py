@@ -223,14 +223,6 @@ async def test_jwks_slower_than_the_timeout_during_a_refresh_is_typed_and_keeps_
     assert provider.hits[JWKS] == before + 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the refresh grant rotates the refresh token before the new ID token is verified; "
-    "when the JWKS cannot be fetched the grant's result is dropped, so the session keeps the "
-    "consumed refresh token and every later refresh is refused (invalid_grant). Fix: fetch the "
-    "JWKS before spending the refresh token, and on DiscoveryError while verifying a refresh's "
-    "ID token keep the rotated tokens without the new claims (log a warning)",
-)
 async def test_a_jwks_outage_during_a_refresh_does_not_lose_the_rotated_refresh_token() -> None:
     provider = StrictProvider()
     cookies = await full_login(provider.client(), provider)
@@ -348,15 +340,6 @@ async def test_cancellation_at_every_await_of_the_refresh_path(
     assert cancelled_somewhere
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="in stateful mode a request cancelled after the refresh grant (client gone while "
-    "an app hook or the store write awaits) never saves the rotated refresh token: only the "
-    "coordinator's in-memory result (result_ttl, 60 s) bridges it, and after that the store's "
-    "consumed token is presented again. Fix: persist the rotated token set shielded from "
-    "cancellation (bounded by session_store_timeout) as soon as the grant returns, before "
-    "app hooks run",
-)
 async def test_stateful_rotation_survives_a_cancelled_request_beyond_result_ttl() -> None:
     from auth0_async.refresh import LocalRefreshCoordinator
 

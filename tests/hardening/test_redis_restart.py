@@ -176,13 +176,6 @@ async def test_redis_dying_right_after_a_grant_loses_no_refresh_token(stack: Sta
     assert stack.provider.reused == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the /auth/* routes let SessionStoreError fall into the middleware's generic "
-    "handler: /auth/profile and /auth/access-token answer 500 'An unexpected error occurred.' "
-    "(and log a traceback) while the pass-through branch answers 503. Fix: catch "
-    "SessionStoreError in Auth0Middleware's route branch and send _UNAVAILABLE (503)",
-)
 @pytest.mark.parametrize("path", ["/auth/profile", "/auth/access-token"])
 async def test_auth_routes_with_redis_down_answer_503(stack: Stack, path: str) -> None:
     cookies = await full_login(stack.auth0, stack.provider)

@@ -104,6 +104,8 @@ def parse_metadata(response_bytes: bytes, expected_issuer: str) -> ProviderMetad
 
 
 def _is_url(url: str, schemes: tuple[str, ...]) -> bool:
+    if not (url.isascii() and url.isprintable()) or " " in url:
+        return False  # urlsplit drops some controls; they must never reach a Location header
     try:
         parts = urlsplit(url)
     except ValueError:
