@@ -68,9 +68,10 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: get_session against the practical limit, printed as ratios."""
-    _install(session, "bench")
-    session.run("python", "bench/bench_get_session.py", *session.posargs)
+    """Benchmarks against the practical limit and the peers (bench/run.py; docs/benchmarks.md)."""
+    _install(session, "bench", extras="redis,starlette")
+    _npm_ci(session, ROOT / "bench")
+    session.run("python", "bench/run.py", *session.posargs)
 
 
 @nox.session

@@ -1,0 +1,138 @@
+"""One uvicorn server (one worker, loopback) running one benchmark app; started by run.py.
+
+    python bench/bench_server.py --app bare|auth0 --port P [--rolling-threshold N]
+                                 [--redis-url URL] [--max-seconds S]
+
+Every app answers `200 ok` (2 bytes). The auth0 app is the same app behind
+`auth0.middleware`, reading `await auth0.get_session()` on every request. The
+server exits by itself after `--max-seconds` (a bound, in case its parent dies).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import os
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+
+from auth0_async import Auth0Client, SessionConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+
+    Scope = MutableMapping[str, Any]
+    Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+    Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+    ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+SECRET = "0123456789abcdef" * 4
+
+_START = {
+    "type": "http.response.start",
+    "status": 200,
+    "headers": [(b"content-type", b"text/plain"), (b"content-length", b"2")],
+}
+_BODY = {"type": "http.response.body", "body": b"ok"}
+
+
+async def bare(scope: Scope, receive: Receive, send: Send) -> None:
+    await send(_START)
+    await send(_BODY)
+
+
+async def passthrough(scope: Scope, receive: Receive, send: Send) -> None:
+    """The least a send-wrapping ASGI middleware does: the bare app behind a send wrapper."""
+
+    async def wrapped(message: MutableMapping[str, Any]) -> None:
+        await send(message)
+
+    await bare(scope, receive, wrapped)
+
+
+def with_auth0(rolling_threshold: int, redis_url: str | None) -> ASGIApp:
+    store = None
+    if redis_url is not None:
+        from redis.asyncio import Redis
+
+        from auth0_async.stores.redis import RedisSessionStore
+
+        store = RedisSessionStore(Redis.from_url(redis_url))
+    auth0 = Auth0Client(
+        secret=SECRET,
+        session=SessionConfig(rolling_threshold=rolling_threshold),
+        session_store=store,
+    )
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await auth0.get_session()
+        await send(_START)
+        await send(_BODY)
+
+    return auth0.middleware(app)
+
+
+class _ProfiledServer(uvicorn.Server):
+    """Leaves SIGTERM to us: uvicorn re-raises it after shutdown, which would lose the profile."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--app", choices=["bare", "passthrough", "auth0"], required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--rolling-threshold", type=int, default=0)
+    parser.add_argument("--redis-url")
+    parser.add_argument("--max-seconds", type=float, default=600.0)
+    parser.add_argument("--profile", help="run under cProfile and write the stats here on exit")
+    args = parser.parse_args()
+
+    app: Any = {"bare": bare, "passthrough": passthrough}.get(args.app) or with_auth0(
+        args.rolling_threshold, args.redis_url
+    )
+    # A bound on the server's life, whatever happens to the parent.
+    timer = threading.Timer(args.max_seconds, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    timer.daemon = True
+    timer.start()
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        workers=1,
+        loop=loop,
+        http=http,
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        date_header=False,
+    )
+    if not args.profile:
+        uvicorn.Server(config).run()
+        return 0
+    import cProfile
+
+    server = _ProfiledServer(config)
+    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        server.run()
+    finally:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
