@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
 
-from ._cookies import CookieAttributes, deletion, find_cookie, parse_cookie_header, set_cookie
+from ._cookies import (
+    NEEDS_PARSE,
+    CookieAttributes,
+    deletion,
+    find_cookie_fast,
+    parse_cookie_header,
+    set_cookie,
+)
 from ._exceptions import SessionError
 
 if TYPE_CHECKING:
@@ -125,7 +132,10 @@ class RequestContext:
         """Return one cookie's value (cheaper than :attr:`cookies` while nothing was parsed)."""
         if self._cookies is not None:
             return self._cookies.get(name)
-        return find_cookie(self._cookie_header, name)
+        value = find_cookie_fast(self._cookie_header, name)
+        if value is NEEDS_PARSE:
+            return self.cookies.get(name)  # parse once, and keep it for later lookups
+        return value  # type: ignore[return-value]
 
     @property
     def cookies(self) -> dict[str, str]:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import re
+import string
 from dataclasses import dataclass
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
@@ -27,10 +28,12 @@ if TYPE_CHECKING:
 __all__ = [
     "CHUNK_SIZE",
     "LEGACY_COOKIE_NAME",
+    "NEEDS_PARSE",
     "CookieAttributes",
     "chunk_names",
     "deletion",
     "find_cookie",
+    "find_cookie_fast",
     "is_cookie_name",
     "parse_cookie_header",
     "plan_chunked_write",
@@ -93,11 +96,15 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     return cookies
 
 
-def find_cookie(header: str, name: str) -> str | None:
-    """Return ``parse_cookie_header(header).get(name)``, without parsing every cookie when it can.
+NEEDS_PARSE: Final = object()
+"""Returned by :func:`find_cookie_fast` when only a full parse can tell."""
+
+
+def find_cookie_fast(header: str, name: str) -> str | None | object:
+    """Find one cookie without parsing the header, or return :data:`NEEDS_PARSE`.
 
     The fast path applies when ``name`` occurs once in the header, right before
-    ``=`` at a cookie boundary, with a plain value; anything else takes the full parse.
+    ``=`` at a cookie boundary, with a plain value, or not at all.
     """
     needle = name + "="
     index = header.find(needle)
@@ -110,11 +117,37 @@ def find_cookie(header: str, name: str) -> str | None:
                 return value
     elif name not in header:
         return None
-    return parse_cookie_header(header).get(name)
+    return NEEDS_PARSE
+
+
+def find_cookie(header: str, name: str) -> str | None:
+    """Return ``parse_cookie_header(header).get(name)``, without parsing every cookie when it can."""
+    value = find_cookie_fast(header, name)
+    if value is NEEDS_PARSE:
+        return parse_cookie_header(header).get(name)
+    return value  # type: ignore[return-value]
+
+
+_SAFE_VALUE_BYTES = (string.ascii_letters + string.digits + _SAFE_VALUE_CHARS).encode("ascii")
 
 
 def _encode_value(value: str) -> str:
+    # JWEs (and "<ts>:<jwe>") never need escaping: check that cheaply before quoting.
+    if value.isascii() and not value.encode("ascii").translate(None, _SAFE_VALUE_BYTES):
+        return value
     return quote(value, safe=_SAFE_VALUE_CHARS)
+
+
+_last_expires: tuple[int, str] = (0, "")
+
+
+def _expires(epoch: float) -> str:
+    """``Expires`` date for ``epoch``; the last one is cached (many cookies share a second)."""
+    global _last_expires
+    second = int(epoch)
+    if _last_expires[0] != second:
+        _last_expires = (second, formatdate(second, usegmt=True))
+    return _last_expires[1]
 
 
 def set_cookie(
@@ -130,7 +163,7 @@ def set_cookie(
     if max_age is not None:
         max_age = max(int(max_age), 0)
         if max_age:
-            parts.append(f"Expires={formatdate(now + max_age, usegmt=True)}")
+            parts.append(f"Expires={_expires(now + max_age)}")
         parts.append(f"Max-Age={max_age}")
     return _finish(parts, attributes)
 

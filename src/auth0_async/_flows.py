@@ -167,6 +167,9 @@ def error_response(error: Auth0Error) -> RouteResponse:
     return RouteResponse.text(error.message, _error_status(error))
 
 
+_Handler: TypeAlias = "Callable[[RequestContext, Any], Awaitable[RouteResponse]]"
+
+
 class LoginFlows:
     """The interactive login flow and the routes around it, for one ``Auth0Client``."""
 
@@ -211,6 +214,7 @@ class LoginFlows:
         self._backchannel_delete = backchannel_delete
         self._clock = clock
         self._seen_jti = JtiCache()
+        self._get_table: dict[str | None, _Handler] | None = None
         self.access_token_route: (
             Callable[[RequestContext, dict[str, str]], Awaitable[RouteResponse]] | None
         ) = None
@@ -223,18 +227,22 @@ class LoginFlows:
         """Return the handler for ``method`` and ``path``, or ``None`` (pass through to the app)."""
         if len(path) > 1 and path.endswith("/"):
             path = path[:-1]
-        routes = self._routes
         if method == "GET" or method == "HEAD":
-            table = {
-                routes.login: self._login_route,
-                routes.callback: self._callback_route,
-                routes.logout: self._logout_route,
-                routes.profile: self._profile_route,
-            }
-            if self.access_token_route is not None:
-                table[routes.access_token] = self._access_token
+            table = self._get_table
+            if table is None:
+                routes = self._routes
+                table = {
+                    routes.login: self._login_route,
+                    routes.callback: self._callback_route,
+                    routes.logout: self._logout_route,
+                    routes.profile: self._profile_route,
+                }
+                if self.access_token_route is not None:
+                    table[routes.access_token] = self._access_token
+                table.pop(None, None)
+                self._get_table = table
             return table.get(path)
-        if method == "POST" and path == routes.backchannel_logout:
+        if method == "POST" and path == self._routes.backchannel_logout:
             return self._backchannel_route
         return None
 
