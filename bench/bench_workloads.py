@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from auth0_async import Auth0Client, SessionConfig, SessionData
+from auth0_async._stateless import CookieSessionStore
 from auth0_async.testing import generate_session_cookie
 
 if TYPE_CHECKING:
@@ -214,7 +215,12 @@ def limit_read(header: str) -> Callable[[], object]:
 
 
 def ours_read(header: str, client: Auth0Client | None = None) -> Callable[[], object]:
-    """`await auth0.get_session(scope)`: a fresh ASGI scope in, a SessionData out."""
+    """`await auth0.get_session(scope)`: a fresh ASGI scope in, a SessionData out.
+
+    Measured cold: the store's cache of decrypted payloads (which makes a browser's repeat
+    visits skip base64 and AES-GCM) is turned off, so every call does the full read.
+    """
+    CookieSessionStore.cache_size = 0
     auth0 = client or Auth0Client(secret=SECRET)
     raw = header.encode("latin-1")
 

@@ -578,3 +578,25 @@ async def test_websocket_writes_fail_clearly() -> None:
     scope = {**http_scope(f"__session={cookie_for()}"), "type": "websocket"}
     await auth0.middleware(app)(scope, None, None)  # type: ignore[arg-type]
     assert "websocket" in str(errors[0])
+
+
+async def test_the_payload_cache_still_checks_expiry_and_never_serves_tampered_values() -> None:
+    clock = FrozenClock(T0)
+    auth0 = make(clock)
+    value = cookie_for(expires_in=60)
+    first = await auth0.get_session(http_scope(f"__session={value}"))
+    again = await auth0.get_session(http_scope(f"__session={value}"))
+    assert first is not None
+    assert again is not None
+    assert first == again
+    assert first is not again
+    first.extra["mutated"] = True
+    third = await auth0.get_session(http_scope(f"__session={value}"))
+    assert third is not None
+    assert "mutated" not in third.extra
+    tampered = value[:-2] + ("AA" if value[-2:] != "AA" else "BA")
+    assert await auth0.get_session(http_scope(f"__session={tampered}")) is None
+    clock.advance(60 + 16)
+    assert (
+        await auth0.get_session(http_scope(f"__session={value}")) is None
+    )  # expired, cached or not

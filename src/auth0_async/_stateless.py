@@ -13,7 +13,7 @@ from ._cookies import (
     read_chunked,
     read_legacy_chunked,
 )
-from ._crypto import is_expired
+from ._crypto import JWEHeader, is_expired
 from ._models import decode_session, encode_session, session_from_wire
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from ._config import ResolvedCookie
     from ._context import RequestContext
-    from ._crypto import CookieCipher, JWEHeader
+    from ._crypto import CookieCipher
     from ._lifetime import Lifetime
     from ._models import SessionData
 
@@ -38,6 +38,7 @@ _V3_TOKEN_KEYS = {
     "refreshToken": "refreshToken",
     "accessTokenExpiresAt": "expiresAt",
 }
+_MODERN = JWEHeader()
 _DECODE_ERRORS = (msgspec.DecodeError, ValueError, TypeError, RecursionError)
 
 
@@ -60,9 +61,13 @@ def _from_v3(header: JWEHeader, plaintext: bytes) -> SessionData | None:
 class CookieSessionStore:
     """Reads, writes and deletes the session cookie of one request context."""
 
-    __slots__ = ("_cipher", "_clock", "_cookie", "_lifetime")
+    __slots__ = ("_cache", "_cipher", "_clock", "_cookie", "_lifetime")
 
     stateful = False
+    cache_size = 256
+    """Decrypted payloads remembered, keyed by the exact cookie value (a browser resends the
+    same value until it changes). A hit skips base64 and AES-GCM only: the payload is decoded
+    into fresh objects and ``exp`` and the lifetimes are checked as on a miss."""
 
     def __init__(
         self,
@@ -76,6 +81,15 @@ class CookieSessionStore:
         self._cookie = cookie
         self._lifetime = lifetime
         self._clock = clock
+        self._cache: dict[str, bytes] = {}
+
+    def _remember(self, value: str, plaintext: bytes) -> None:
+        cache = self._cache
+        if self.cache_size <= 0:
+            return
+        if len(cache) >= self.cache_size:
+            del cache[next(iter(cache))]  # the oldest entry
+        cache[value] = plaintext
 
     async def read(self, ctx: RequestContext) -> SessionData | None:
         """Return the request's session, or ``None`` for anything that is not a live session.
@@ -90,10 +104,14 @@ class CookieSessionStore:
             value = read_legacy_chunked(ctx.cookies)
         if value is None or len(value) > MAX_COOKIE_CHARS:
             return None
-        opened = self._cipher.decrypt(value)
-        if opened is None:
-            return None
-        header, plaintext = opened
+        cached = self._cache.get(value)
+        if cached is not None:
+            header, plaintext = _MODERN, cached
+        else:
+            opened = self._cipher.decrypt(value)
+            if opened is None:
+                return None
+            header, plaintext = opened
         try:
             session = _from_v3(header, plaintext) if header.legacy else decode_session(plaintext)
         except _DECODE_ERRORS:
@@ -103,6 +121,8 @@ class CookieSessionStore:
         now = self._clock()
         if is_expired(session.exp, now) or not self._lifetime.is_live(session, now):
             return None
+        if cached is None and not header.legacy:
+            self._remember(value, plaintext)
         return session
 
     async def write(
@@ -117,7 +137,9 @@ class CookieSessionStore:
             await self.delete(ctx)  # the session's lifetime is over: saving it means ending it
             return msgspec.structs.replace(session, exp=exp)
         written = msgspec.structs.replace(session, exp=exp)
-        value = self._cipher.encrypt(encode_session(written))
+        payload = encode_session(written)
+        value = self._cipher.encrypt(payload)
+        self._remember(value, payload)
         attributes = self._cookie.for_request(ctx.https)
         writes, deletes = plan_chunked_write(self._cookie.name, value, ctx.cookies)
         cookie_max_age = None if self._cookie.transient else max_age
