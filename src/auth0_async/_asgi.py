@@ -68,7 +68,8 @@ class Auth0Middleware:
                 nonlocal started
                 if message["type"] == "http.response.start":
                     started = True
-                    message = await self._finish(ctx, message)
+                    if ctx.has_cookies or ctx.pending or ctx.no_store:
+                        message = await self._finish(ctx, message)
                     ctx.closed = (
                         "the response has already started: the session can no longer be "
                         "written for this request (write it before returning the response)"

@@ -8,7 +8,6 @@ written value ("read-after-write"), because writes update the cookie jar too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
 
 from ._cookies import (
@@ -30,7 +29,6 @@ __all__ = [
     "SCOPE_KEY",
     "UNREAD",
     "RequestContext",
-    "current_context",
     "scope_of",
 ]
 
@@ -54,14 +52,18 @@ class _Unread:
 
 UNREAD: Final = _Unread()
 
-current_context: ContextVar[RequestContext | None] = ContextVar(
-    "auth0_async.request_context", default=None
-)
-
 
 def _cookie_header_from_scope(scope: Mapping[str, Any]) -> str:
-    values = [v.decode("latin-1") for k, v in scope.get("headers", ()) if k.lower() == b"cookie"]
-    return "; ".join(values)
+    # ASGI servers send lower-case header names (the spec requires it); the second test is
+    # for hand-built scopes in tests and adapters.
+    values = [
+        v.decode("latin-1")
+        for k, v in scope.get("headers", ())
+        if k == b"cookie" or (len(k) == 6 and k.lower() == b"cookie")
+    ]
+    if not values:
+        return ""
+    return values[0] if len(values) == 1 else "; ".join(values)
 
 
 def scope_of(request: object) -> Mapping[str, Any] | None:
