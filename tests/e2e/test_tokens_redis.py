@@ -44,7 +44,7 @@ def start_app(
         proc = subprocess.Popen(
             [sys.executable, str(APP_SCRIPT)], env=env, stdout=sink, stderr=sink
         )
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if answers(f"http://127.0.0.1:{port}/api"):
             return proc

@@ -167,7 +167,7 @@ def start_app(port: int, op: OidcProviderProcess, log: Path) -> subprocess.Popen
         proc = subprocess.Popen(
             [sys.executable, str(APP_SCRIPT)], env=env, stdout=sink, stderr=sink
         )
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/whoami", timeout=1)

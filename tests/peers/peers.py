@@ -269,7 +269,7 @@ class OidcProviderProcess:
         config: Mapping[str, Any] | None = None,
         *,
         port: int | None = None,
-        startup_timeout: float = 20.0,
+        startup_timeout: float = 60.0,
         install: bool = True,
     ) -> None:
         self.config: dict[str, Any] = dict(config or {})
