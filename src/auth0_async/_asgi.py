@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._context import CACHE_HEADERS
+from ._context import CACHE_HEADERS, RequestContext
 from ._exceptions import InvalidRequestError, SessionStoreError
 from ._flows import LoginFlows
 from ._hooks import logger
@@ -12,7 +12,6 @@ from ._responses import RouteResponse
 
 if TYPE_CHECKING:
     from ._client import Auth0Client
-    from ._context import RequestContext
     from ._types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["Auth0Middleware"]
@@ -27,8 +26,12 @@ _UNAVAILABLE = RouteResponse.text(
 
 
 def _route_path(scope: Scope) -> str:
-    path = str(scope.get("path", "/"))
-    root = str(scope.get("root_path", ""))
+    path = scope.get("path", "/")
+    if type(path) is not str:
+        path = str(path)
+    root = scope.get("root_path", "")
+    if type(root) is not str:
+        root = str(root)
     if root and path.startswith(root):
         path = path[len(root) :] or "/"
     return path
@@ -54,7 +57,10 @@ class Auth0Middleware:
             await self.app(scope, receive, send)
             return
         client = self.client
-        ctx = client.bind(scope)
+        ctx = RequestContext.from_scope(scope)  # client.bind(scope), inlined
+        ctx.bound = True
+        if isinstance(scope, dict):
+            scope[client._scope_key] = ctx
         token = client._context.set(ctx)
         try:
             if kind == "websocket":

@@ -520,11 +520,10 @@ class Auth0Client:
         existing = await self._read(ctx)
         if existing is None:
             raise MissingSessionError("The user is not authenticated.")
-        await self._store.write(
-            ctx,
-            msgspec.structs.replace(session, internal=existing.internal),
-            is_new=session.user != existing.user,  # a new identity gets a new stateful id
-        )
+        if session.internal is not existing.internal:
+            session = msgspec.structs.replace(session, internal=existing.internal)
+        # A new identity gets a new stateful id. The store copies ``session`` as it writes it.
+        await self._store.write(ctx, session, is_new=session.user != existing.user)
         if sink is not None:
             self._flush(ctx, sink)
 

@@ -156,16 +156,24 @@ class ResolvedCookie:
     secure_from_request: bool
     """True when Secure follows each request's scheme (no app_base_url configured)."""
 
+    _other: CookieAttributes | None = field(default=None, init=False, repr=False, compare=False)
+    """The attributes with Secure flipped, when it follows the request's scheme."""
+
+    def __post_init__(self) -> None:
+        if self.secure_from_request:
+            other = CookieAttributes(
+                path=self.attributes.path,
+                domain=self.attributes.domain,
+                secure=not self.attributes.secure,
+                same_site=self.attributes.same_site,
+            )
+            object.__setattr__(self, "_other", other)
+
     def for_request(self, https: bool) -> CookieAttributes:
         """Return the attributes to use on a request made over ``https`` or not."""
         if not self.secure_from_request or self.attributes.secure == https:
             return self.attributes
-        return CookieAttributes(
-            path=self.attributes.path,
-            domain=self.attributes.domain,
-            secure=https,
-            same_site=self.attributes.same_site,
-        )
+        return self._other  # type: ignore[return-value]
 
 
 def _env_bool(env: Mapping[str, str], key: str) -> bool | None:

@@ -154,15 +154,18 @@ class RequestContext:
         *,
         max_age: int | None,
         now: float,
+        encoded: bool = False,
     ) -> None:
-        """Queue a ``Set-Cookie`` and update the jar.
+        """Queue a ``Set-Cookie`` and update the jar (``encoded``: see :func:`set_cookie`).
 
         Raises:
             SessionError: the response has already started (or the request is a websocket).
 
         """
         self._check_open()
-        self.pending[name] = set_cookie(name, value, attributes, max_age=max_age, now=now)
+        self.pending[name] = set_cookie(
+            name, value, attributes, max_age=max_age, now=now, encoded=encoded
+        )
         self.cookies[name] = value
 
     def delete_cookie(self, name: str, attributes: CookieAttributes) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Final, Literal
 from urllib.parse import quote, unquote
@@ -70,6 +70,19 @@ class CookieAttributes:
     secure: bool = False
     same_site: SameSite = "lax"
     http_only: bool = True
+    _tail: str = field(default="", init=False, repr=False, compare=False)
+    """The attributes after ``Max-Age``, built once (``; Domain=...; Secure; ...``)."""
+
+    def __post_init__(self) -> None:
+        parts = [""]
+        if self.domain:
+            parts.append(f"Domain={self.domain}")
+        if self.secure:
+            parts.append("Secure")
+        if self.http_only:
+            parts.append("HttpOnly")
+        parts.append(f"SameSite={self.same_site}")
+        object.__setattr__(self, "_tail", "; ".join(parts))
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:
@@ -157,31 +170,24 @@ def set_cookie(
     *,
     max_age: int | None,
     now: float,
+    encoded: bool = False,
 ) -> str:
-    """Return one ``Set-Cookie`` value; ``max_age=None`` makes a browser-session cookie."""
-    parts = [f"{name}={_encode_value(value)}", f"Path={attributes.path}"]
-    if max_age is not None:
-        max_age = max(int(max_age), 0)
-        if max_age:
-            parts.append(f"Expires={_expires(now + max_age)}")
-        parts.append(f"Max-Age={max_age}")
-    return _finish(parts, attributes)
+    """Return one ``Set-Cookie`` value; ``max_age=None`` makes a browser-session cookie.
+
+    ``encoded=True`` says ``value`` needs no percent-encoding (a JWE: base64url and dots).
+    """
+    head = f"{name}={value if encoded else _encode_value(value)}; Path={attributes.path}"
+    if max_age is None:
+        return head + attributes._tail
+    max_age = max(int(max_age), 0)
+    if max_age:
+        return f"{head}; Expires={_expires(now + max_age)}; Max-Age={max_age}{attributes._tail}"
+    return f"{head}; Max-Age=0{attributes._tail}"
 
 
 def deletion(name: str, attributes: CookieAttributes) -> str:
     """Return a ``Set-Cookie`` value deleting ``name`` with the attributes it was set with."""
-    return _finish([f"{name}=", f"Path={attributes.path}", "Max-Age=0"], attributes)
-
-
-def _finish(parts: list[str], attributes: CookieAttributes) -> str:
-    if attributes.domain:
-        parts.append(f"Domain={attributes.domain}")
-    if attributes.secure:
-        parts.append("Secure")
-    if attributes.http_only:
-        parts.append("HttpOnly")
-    parts.append(f"SameSite={attributes.same_site}")
-    return "; ".join(parts)
+    return f"{name}=; Path={attributes.path}; Max-Age=0{attributes._tail}"
 
 
 def _chunk_index(name: str, prefix: str) -> int | None:
@@ -199,9 +205,10 @@ def chunk_names(cookies: Iterable[str], name: str, *, legacy: bool = False) -> d
     prefix = f"{name}." if legacy else f"{name}__"
     found: dict[int, str] = {}
     for cookie in cookies:
-        index = _chunk_index(cookie, prefix)
-        if index is not None:
-            found[index] = cookie
+        if cookie.startswith(prefix):
+            index = _chunk_index(cookie, prefix)
+            if index is not None:
+                found[index] = cookie
     return found
 
 
@@ -236,7 +243,7 @@ def plan_chunked_write(
     chunk of ``name`` not rewritten and, when chunking, the unchunked cookie.
     """
     existing = chunk_names(present, name)
-    if len(value.encode("utf-8")) <= CHUNK_SIZE:
+    if (len(value) if value.isascii() else len(value.encode("utf-8"))) <= CHUNK_SIZE:
         return [(name, value)], [existing[i] for i in sorted(existing)]
     pieces = [value[i : i + CHUNK_SIZE] for i in range(0, len(value), CHUNK_SIZE)]
     writes = [(f"{name}__{i}", piece) for i, piece in enumerate(pieces)]

@@ -154,6 +154,7 @@ class StatefulSessionStore:
             attributes,
             max_age=None if self._cookie.transient else max_age,
             now=now,
+            encoded=True,  # a JWE needs no percent-encoding
         )
         self._delete_others(ctx, keep=self._cookie.name)
         ctx.session = written

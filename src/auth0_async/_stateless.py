@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from ._config import ResolvedCookie
     from ._context import RequestContext
+    from ._cookies import CookieAttributes
     from ._crypto import CookieCipher
     from ._lifetime import Lifetime
     from ._models import SessionData
@@ -140,14 +141,18 @@ class CookieSessionStore:
         payload = encode_session(written)
         value = self._cipher.encrypt(payload)
         self._remember(value, payload)
-        attributes = self._cookie.for_request(ctx.https)
-        writes, deletes = plan_chunked_write(self._cookie.name, value, ctx.cookies)
-        cookie_max_age = None if self._cookie.transient else max_age
+        cookie = self._cookie
+        attributes = cookie.for_request(ctx.https)
+        writes, deletes = plan_chunked_write(cookie.name, value, ctx.cookies)
+        cookie_max_age = None if cookie.transient else max_age
         for cookie_name, piece in writes:
-            ctx.set_cookie(cookie_name, piece, attributes, max_age=cookie_max_age, now=now)
+            ctx.set_cookie(
+                cookie_name, piece, attributes, max_age=cookie_max_age, now=now, encoded=True
+            )
         for cookie_name in deletes:
             ctx.delete_cookie(cookie_name, attributes)
-        self._delete_legacy(ctx)
+        if cookie.name != LEGACY_COOKIE_NAME:
+            self._delete_family(ctx, LEGACY_COOKIE_NAME, legacy=True, attributes=attributes)
         ctx.session = written
         ctx.session_written = True
         ctx.no_store = True
@@ -165,9 +170,17 @@ class CookieSessionStore:
         if self._cookie.name != LEGACY_COOKIE_NAME:
             self._delete_family(ctx, LEGACY_COOKIE_NAME, legacy=True)
 
-    def _delete_family(self, ctx: RequestContext, name: str, *, legacy: bool) -> None:
+    def _delete_family(
+        self,
+        ctx: RequestContext,
+        name: str,
+        *,
+        legacy: bool,
+        attributes: CookieAttributes | None = None,
+    ) -> None:
         """Delete ``name`` and its chunks, where the request carries them."""
-        attributes = self._cookie.for_request(ctx.https)
+        if attributes is None:
+            attributes = self._cookie.for_request(ctx.https)
         cookies = ctx.cookies
         chunks = chunk_names(cookies, name, legacy=legacy)
         for index in sorted(chunks):
