@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -34,7 +32,7 @@ from auth0_async._oidc import (
 )
 
 from ..conftest import require_node
-from ..peers.peers import OidcProviderProcess, drive_login, free_port
+from ..peers.peers import OidcProviderProcess, drive_login, logout_token_sink
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -52,33 +50,10 @@ JWT_CLIENT = "test-client-jwt"
 CLIENT_KEY = RSAKey.generate_key(2048, parameters={"kid": "client-key-1"})
 
 
-class _Sink(BaseHTTPRequestHandler):
-    received: ClassVar[list[str]]
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length", "0"))
-        form = parse_qs(self.rfile.read(length).decode())
-        type(self).received.append(form["logout_token"][0])
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def logout_sink() -> Iterator[tuple[str, list[str]]]:
-    received: list[str] = []
-    handler = type("Sink", (_Sink,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/auth/backchannel-logout", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with logout_token_sink() as sink:
+        yield sink
 
 
 @pytest.fixture(scope="module")

@@ -28,9 +28,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
-from urllib.parse import urlencode, urljoin, urlsplit
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -898,3 +899,37 @@ def iter_set_cookie_pairs(lines: list[str]) -> Iterator[tuple[str, str]]:
         pair = line.split(";", 1)[0]
         name, _, value = pair.partition("=")
         yield name, value
+
+
+class _LogoutTokenHandler(BaseHTTPRequestHandler):
+    received: ClassVar[list[str]]
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length", "0"))
+        form = parse_qs(self.rfile.read(length).decode())
+        type(self).received.append(form["logout_token"][0])
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def logout_token_sink() -> Iterator[tuple[str, list[str]]]:
+    """A loopback back-channel logout endpoint that records the logout tokens the OP posts.
+
+    Yields its URL and the list the tokens are appended to.
+    """
+    received: list[str] = []
+    handler = type("Sink", (_LogoutTokenHandler,), {"received": received})
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/auth/backchannel-logout", received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

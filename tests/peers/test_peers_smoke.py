@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -24,8 +22,8 @@ from .peers import (
     OracleError,
     drive_login,
     end_op_session,
-    free_port,
     iter_set_cookie_pairs,
+    logout_token_sink,
     pkce_pair,
 )
 
@@ -149,34 +147,10 @@ def test_store_set_chunks_a_large_session(oracle: NextjsOracle) -> None:
 # ---------------------------------------------------------------------- OP
 
 
-class _LogoutSink(BaseHTTPRequestHandler):
-    received: ClassVar[list[str]] = []
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length", "0"))
-        form = parse_qs(self.rfile.read(length).decode())
-        type(self).received.append(form["logout_token"][0])
-        self.send_response(200)
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def logout_sink() -> Iterator[tuple[str, list[str]]]:
-    received: list[str] = []
-    handler = type("Sink", (_LogoutSink,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/auth/backchannel-logout", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with logout_token_sink() as sink:
+        yield sink
 
 
 @pytest.fixture(scope="module")
