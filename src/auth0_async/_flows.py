@@ -452,10 +452,16 @@ class LoginFlows:
             TypeError: the hook returned something other than a SessionData.
 
         """
-        hook = self._before_session_saved
-        if hook is None:
+        if self._before_session_saved is None:
             user = user_from_claims(filter_default_id_token_claims(session.user.to_dict()))
             return msgspec.structs.replace(session, user=user)
+        return await self._run_before_session_saved(session, id_token)
+
+    async def _run_before_session_saved(
+        self, session: SessionData, id_token: str | None
+    ) -> SessionData:
+        hook = self._before_session_saved
+        assert hook is not None
         result = await _maybe_await(hook(session, id_token))
         if not isinstance(result, SessionData):
             raise TypeError("before_session_saved must return a SessionData")
@@ -482,10 +488,7 @@ class LoginFlows:
             session = msgspec.structs.replace(session, user=user)
         if hook is None:
             return session
-        result = await _maybe_await(hook(session, id_token))
-        if not isinstance(result, SessionData):
-            raise TypeError("before_session_saved must return a SessionData")
-        return msgspec.structs.replace(result, internal=session.internal)
+        return await self._run_before_session_saved(session, id_token)
 
     async def _callback_route(self, ctx: RequestContext, _body: Any) -> RouteResponse:
         params = query_params(ctx)
