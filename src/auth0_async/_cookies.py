@@ -35,6 +35,7 @@ __all__ = [
     "find_cookie",
     "find_cookie_fast",
     "is_cookie_name",
+    "is_token",
     "parse_cookie_header",
     "plan_chunked_write",
     "read_chunked",
@@ -56,9 +57,14 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _SAFE_VALUE_CHARS = "!#$&'()*+-./:<=>?@[]^_`{|}~"
 
 
+def is_token(text: str) -> bool:
+    """Whether ``text`` is an RFC 9110 token (valid as a header or cookie name)."""
+    return _TOKEN.fullmatch(text) is not None
+
+
 def is_cookie_name(name: str) -> bool:
     """Whether ``name`` is a valid cookie name (an RFC 9110 token)."""
-    return _TOKEN.fullmatch(name) is not None
+    return is_token(name)
 
 
 @dataclass(frozen=True, slots=True)

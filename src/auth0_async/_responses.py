@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from ._cookies import is_token
+
 if TYPE_CHECKING:
     from ._types import Send
 
@@ -16,12 +18,11 @@ __all__ = ["RouteResponse"]
 _JSON = msgspec.json.Encoder()
 
 
-_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _check_header(name: str, value: str) -> None:
-    if _NAME.fullmatch(name) is None:
+    if not is_token(name):
         raise ValueError(f"refusing a control character or separator in header name {name!r}")
     if _BAD_VALUE.search(value) is not None:
         raise ValueError(f"refusing a control character in the {name!r} header")
