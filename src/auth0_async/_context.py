@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ._cookies import (
     NEEDS_PARSE,
     CookieAttributes,
+    chunk_names,
     deletion,
     find_cookie_fast,
     parse_cookie_header,
@@ -178,6 +179,29 @@ class RequestContext:
         self._check_open()
         self.pending[name] = deletion(name, attributes)
         self.cookies.pop(name, None)
+
+    def delete_family(
+        self,
+        name: str,
+        attributes: CookieAttributes,
+        *,
+        legacy: bool = False,
+        chunks_only: bool = False,
+    ) -> None:
+        """Queue deletion of a cookie and its chunks, where the request carries them.
+
+        Chunks are ``name__N`` (``name.N`` when ``legacy``); ``chunks_only`` keeps ``name``.
+
+        Raises:
+            SessionError: the response has already started (or the request is a websocket).
+
+        """
+        cookies = self.cookies
+        chunks = chunk_names(cookies, name, legacy=legacy)
+        for index in sorted(chunks):
+            self.delete_cookie(chunks[index], attributes)
+        if not chunks_only and name in cookies:
+            self.delete_cookie(name, attributes)
 
     def _check_open(self) -> None:
         if self.closed is not None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import msgspec
 
-from ._cookies import LEGACY_COOKIE_NAME, chunk_names
+from ._cookies import LEGACY_COOKIE_NAME
 from ._crypto import is_expired
 from ._exceptions import SessionStoreError
 
@@ -182,13 +182,6 @@ class StatefulSessionStore:
     def _delete_others(self, ctx: RequestContext, *, keep: str | None) -> None:
         """Delete chunk cookies of the name (left by stateless mode) and legacy cookies."""
         attributes = self._cookie.for_request(ctx.https)
-        cookies = ctx.cookies
-        for name in (self._cookie.name, LEGACY_COOKIE_NAME):
-            legacy = name == LEGACY_COOKIE_NAME
-            if legacy and name == keep:
-                continue
-            chunks = chunk_names(cookies, name, legacy=legacy)
-            for index in sorted(chunks):
-                ctx.delete_cookie(chunks[index], attributes)
-            if legacy and name in cookies:
-                ctx.delete_cookie(name, attributes)
+        ctx.delete_family(self._cookie.name, attributes, chunks_only=True)
+        if keep != LEGACY_COOKIE_NAME:
+            ctx.delete_family(LEGACY_COOKIE_NAME, attributes, legacy=True)

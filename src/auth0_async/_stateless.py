@@ -8,7 +8,6 @@ import msgspec
 
 from ._cookies import (
     LEGACY_COOKIE_NAME,
-    chunk_names,
     plan_chunked_write,
     read_chunked,
     read_legacy_chunked,
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
 
     from ._config import ResolvedCookie
     from ._context import RequestContext
-    from ._cookies import CookieAttributes
     from ._crypto import CookieCipher
     from ._lifetime import Lifetime
     from ._models import SessionData
@@ -152,7 +150,7 @@ class CookieSessionStore:
         for cookie_name in deletes:
             ctx.delete_cookie(cookie_name, attributes)
         if cookie.name != LEGACY_COOKIE_NAME:
-            self._delete_family(ctx, LEGACY_COOKIE_NAME, legacy=True, attributes=attributes)
+            ctx.delete_family(LEGACY_COOKIE_NAME, attributes, legacy=True)
         ctx.session = written
         ctx.session_written = True
         ctx.no_store = True
@@ -160,30 +158,10 @@ class CookieSessionStore:
 
     async def delete(self, ctx: RequestContext) -> None:
         """Queue deletion of the session cookie, its chunks and any legacy cookie."""
-        self._delete_family(ctx, self._cookie.name, legacy=False)
-        self._delete_legacy(ctx)
+        attributes = self._cookie.for_request(ctx.https)
+        ctx.delete_family(self._cookie.name, attributes)
+        if self._cookie.name != LEGACY_COOKIE_NAME:
+            ctx.delete_family(LEGACY_COOKIE_NAME, attributes, legacy=True)
         ctx.session = None
         ctx.session_written = True
         ctx.no_store = True
-
-    def _delete_legacy(self, ctx: RequestContext) -> None:
-        if self._cookie.name != LEGACY_COOKIE_NAME:
-            self._delete_family(ctx, LEGACY_COOKIE_NAME, legacy=True)
-
-    def _delete_family(
-        self,
-        ctx: RequestContext,
-        name: str,
-        *,
-        legacy: bool,
-        attributes: CookieAttributes | None = None,
-    ) -> None:
-        """Delete ``name`` and its chunks, where the request carries them."""
-        if attributes is None:
-            attributes = self._cookie.for_request(ctx.https)
-        cookies = ctx.cookies
-        chunks = chunk_names(cookies, name, legacy=legacy)
-        for index in sorted(chunks):
-            ctx.delete_cookie(chunks[index], attributes)
-        if name in cookies:
-            ctx.delete_cookie(name, attributes)
