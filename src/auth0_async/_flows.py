@@ -8,7 +8,6 @@ HTTP answer — never a traceback in a browser.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from ._exceptions import (
     TransactionError,
     TransportError,
 )
-from ._hooks import request_source
+from ._hooks import maybe_await, request_source
 from ._lifetime import IPSIE_LEEWAY
 from ._models import Internal, SessionData, TokenSet, user_from_claims
 from ._oidc import (
@@ -123,10 +122,6 @@ OnCallback: TypeAlias = (
     "RouteResponse | None | Awaitable[RouteResponse | None]]"
 )
 """Hook deciding the callback's response; ``None`` keeps the default response."""
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 def query_params(ctx: RequestContext) -> dict[str, str]:
@@ -462,7 +457,7 @@ class LoginFlows:
     ) -> SessionData:
         hook = self._before_session_saved
         assert hook is not None
-        result = await _maybe_await(hook(session, id_token))
+        result = await maybe_await(hook(session, id_token))
         if not isinstance(result, SessionData):
             raise TypeError("before_session_saved must return a SessionData")
         return msgspec.structs.replace(result, internal=session.internal)
@@ -511,7 +506,7 @@ class LoginFlows:
     ) -> RouteResponse:
         if self._on_callback is not None:
             try:
-                answer = await _maybe_await(self._on_callback(error, context, session))
+                answer = await maybe_await(self._on_callback(error, context, session))
             except Exception:
                 logger.exception("on_callback raised")
                 return RouteResponse.text("An error occurred while completing the login.", 500)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._request import ScopeRequest
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ._context import RequestContext
     from ._protocols import RequestSource
 
-__all__ = ["allow_roll", "logger", "request_source"]
+__all__ = ["allow_roll", "logger", "maybe_await", "request_source"]
 
 logger = logging.getLogger("auth0_async")
 
@@ -27,12 +27,15 @@ def request_source(ctx: RequestContext) -> RequestSource:
     return request  # type: ignore[return-value]
 
 
+async def maybe_await(value: Any) -> Any:
+    """Return ``value``, awaited first if a hook handed back an awaitable."""
+    return await value if inspect.isawaitable(value) else value
+
+
 async def allow_roll(hook: BeforeSessionRolled, ctx: RequestContext) -> bool:
     """Ask ``before_session_rolled``; a hook that raises lets the session roll (fail open)."""
     try:
-        result = hook(request_source(ctx))
-        if inspect.isawaitable(result):
-            result = await result
+        result = await maybe_await(hook(request_source(ctx)))
     except Exception:
         logger.warning("before_session_rolled raised; rolling the session anyway", exc_info=True)
         return True
