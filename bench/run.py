@@ -322,6 +322,11 @@ def read_section(s: Settings, peers: str) -> dict[str, Any]:
         contenders: list[tuple[str, Callable[[], object] | None, str]] = [
             ("practical limit (split, b64, AES-GCM, msgspec Struct)", w.limit_read(header), ""),
             ("auth0_async get_session(scope)", w.ours_read(header), ""),
+            (
+                "auth0_async get_session(scope), warm",
+                w.ours_read(header, warm=True),
+                "a repeat visit: decrypted payload cached",
+            ),
         ]
         if size == 3300:
             custom = {**wire, "user": {**wire["user"], "https://example.com/roles": ["admin"]}}
@@ -408,6 +413,21 @@ def write_section(s: Settings) -> dict[str, Any]:
                 "bind, read; no re-issue",
             ),
             ("bare ASGI request (same app, no middleware)", w.bare_request(header), ""),
+            (
+                "update_session, warm: same session again within the second",
+                w.ours_write(header, warm=True),
+                "the token made for it is sent again",
+            ),
+            (
+                "middleware request, rolling re-issue, warm",
+                w.ours_roll(rolling_header, warm=True),
+                "payload cache hit; token reused within the second",
+            ),
+            (
+                "middleware request, rolling_threshold=60, warm",
+                w.ours_roll(header, rolling_threshold=60, warm=True),
+                "payload cache hit",
+            ),
         ]
         rows: list[dict[str, Any]] = [
             {
@@ -425,6 +445,9 @@ def write_section(s: Settings) -> dict[str, Any]:
         rows[4]["ratio"] = rows[4]["seconds"] / read_limit
         rows[4]["note"] += " (ratio: vs limit read)"
         rows[5]["ratio"] = None
+        rows[6]["ratio"] = rows[6]["seconds"] / rows[0]["seconds"]
+        rows[7]["ratio"] = rows[7]["seconds"] / rows[2]["seconds"]
+        rows[8]["ratio"] = rows[8]["seconds"] / read_limit
         sizes.append({"size": size, "rows": rows})
     return {"sizes": sizes}
 
@@ -887,10 +910,12 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 )
                 continue
             speedup = row["seconds"] / ours["seconds"]
+            warm = _row(entry, "auth0_async get_session(scope), warm")
+            warm_note = "" if warm is None else f" ({row['seconds'] / warm['seconds']:.1f}× warm)"
             add(
                 f"read {size} vs {label}",
                 f"≥ {TARGET_PEER_SPEEDUP:g}× faster",
-                f"{speedup:.1f}× faster",
+                f"{speedup:.1f}× faster cold{warm_note}",
                 speedup >= TARGET_PEER_SPEEDUP,
             )
         row = _row(entry, "Starlette")

@@ -437,6 +437,69 @@ async def test_explicit_update_session_writes_onto_a_starlette_response() -> Non
     assert decrypt_wire(lines[0].split(";")[0].split("=", 1)[1])["x"] == 1
 
 
+class _Sink:
+    def __init__(self) -> None:
+        self.cookies: list[str] = []
+
+    def add_header(self, name: str, value: str) -> None:
+        self.cookies.append(value.split(";")[0].split("=", 1)[1])
+
+    def set_header(self, name: str, value: str) -> None:
+        pass
+
+
+async def _write(auth0: Auth0Client, session: SessionData) -> str:
+    scope = http_scope(f"__session={cookie_for()}")
+    assert await auth0.get_session(scope) is not None
+    sink = _Sink()
+    await auth0.update_session(scope, sink, session)
+    [value] = sink.cookies
+    return value
+
+
+async def test_an_identical_write_in_the_same_second_reuses_the_token() -> None:
+    clock = FrozenClock(T0)
+    auth0 = make(clock)
+    session = session_from_wire(WIRE)
+    first = await _write(auth0, session)
+    assert await _write(auth0, session) == first
+    clock.advance(0.5)  # same second, same exp: the same plaintext
+    assert await _write(auth0, session) == first
+    changed = msgspec.structs.replace(session, extra={**session.extra, "x": 1})
+    assert await _write(auth0, changed) != first
+    clock.advance(1)  # a new exp second: a new plaintext, a new token
+    later = await _write(auth0, session)
+    assert later != first
+    assert decrypt_wire(later)["exp"] == decrypt_wire(first)["exp"] + 1
+
+
+async def test_token_reuse_needs_a_byte_identical_plaintext() -> None:
+    auth0 = make()
+    session = session_from_wire(WIRE)
+    # Same tail (sid, createdAt, exp) and the same length: only the start differs.
+    other = msgspec.structs.replace(
+        session, user=msgspec.structs.replace(session.user, name="Alicf")
+    )
+    a, b = await _write(auth0, session), await _write(auth0, other)
+    assert a != b
+    assert decrypt_wire(a)["user"]["name"] == "Alice"
+    assert decrypt_wire(b)["user"]["name"] == "Alicf"
+
+
+async def test_without_token_reuse_every_write_encrypts_anew(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from auth0_async._stateless import CookieSessionStore
+
+    monkeypatch.setattr(CookieSessionStore, "reuse_size", 0)
+    auth0 = make()
+    session = session_from_wire(WIRE)
+    first = await _write(auth0, session)
+    second = await _write(auth0, session)
+    assert first != second
+    assert decrypt_wire(first) == decrypt_wire(second)
+
+
 async def test_explicit_form_inside_the_middleware_sees_the_bound_writes() -> None:
     from starlette.requests import Request
 
@@ -596,6 +659,10 @@ async def test_the_payload_cache_still_checks_expiry_and_never_serves_tampered_v
     assert "mutated" not in third.extra
     tampered = value[:-2] + ("AA" if value[-2:] != "AA" else "BA")
     assert await auth0.get_session(http_scope(f"__session={tampered}")) is None
+    # The cache is found by the tag segment: the same tag with another ciphertext is a miss.
+    middle = len(value) - 40
+    same_tag = value[:middle] + ("A" if value[middle] != "A" else "B") + value[middle + 1 :]
+    assert await auth0.get_session(http_scope(f"__session={same_tag}")) is None
     clock.advance(60 + 16)
     assert (
         await auth0.get_session(http_scope(f"__session={value}")) is None

@@ -69,8 +69,10 @@ def _cookie_header_from_scope(scope: Mapping[str, Any]) -> str:
 
 def scope_of(request: object) -> Mapping[str, Any] | None:
     """Return the ASGI scope behind ``request`` (a scope itself, or a Starlette-like request)."""
+    if type(request) is dict:  # an ASGI server's scope
+        return request if "type" in request else None
     scope = getattr(request, "scope", None)
-    if isinstance(scope, Mapping):
+    if type(scope) is dict or isinstance(scope, Mapping):
         return scope
     if isinstance(request, Mapping) and "type" in request:
         return request
@@ -83,6 +85,7 @@ class RequestContext:
     __slots__ = (
         "_cookie_header",
         "_cookies",
+        "_early_writes",
         "bound",
         "closed",
         "https",
@@ -96,6 +99,9 @@ class RequestContext:
     def __init__(self, *, cookie_header: str, https: bool, request: object) -> None:
         self._cookie_header = cookie_header
         self._cookies: dict[str, str] | None = None
+        # Writes made before anything needed the whole jar: applied when the header is
+        # parsed, so a read-then-roll request never parses it (``None``: deleted).
+        self._early_writes: dict[str, str | None] | None = None
         self.https = https
         self.request = request
         self.pending: dict[str, str] = {}
@@ -129,12 +135,17 @@ class RequestContext:
     @property
     def has_cookies(self) -> bool:
         """Whether the request sent any cookie at all (cheap, no parsing)."""
-        return bool(self._cookie_header) or self._cookies is not None
+        return (
+            bool(self._cookie_header) or self._cookies is not None or self._early_writes is not None
+        )
 
     def cookie(self, name: str) -> str | None:
         """Return one cookie's value (cheaper than :attr:`cookies` while nothing was parsed)."""
         if self._cookies is not None:
             return self._cookies.get(name)
+        early = self._early_writes
+        if early is not None and name in early:
+            return early[name]
         value = find_cookie_fast(self._cookie_header, name)
         if value is NEEDS_PARSE:
             return self.cookies.get(name)  # parse once, and keep it for later lookups
@@ -144,8 +155,46 @@ class RequestContext:
     def cookies(self) -> dict[str, str]:
         """The request's cookies, as updated by writes made during this request."""
         if self._cookies is None:
-            self._cookies = parse_cookie_header(self._cookie_header)
+            jar = parse_cookie_header(self._cookie_header)
+            if self._early_writes is not None:
+                for name, value in self._early_writes.items():
+                    if value is None:
+                        jar.pop(name, None)
+                    else:
+                        jar[name] = value
+                self._early_writes = None
+            self._cookies = jar
         return self._cookies
+
+    def names_starting(self, prefixes: tuple[str, ...]) -> list[str]:
+        """Return the jar's cookie names that start with any of ``prefixes``.
+
+        Answers without parsing the header when no prefix occurs in it at all.
+        """
+        jar = self._cookies
+        if jar is None:
+            header = self._cookie_header
+            for prefix in prefixes:
+                if prefix in header:
+                    jar = self.cookies
+                    break
+            else:
+                early = self._early_writes
+                if early is None:
+                    return []
+                return [n for n, v in early.items() if v is not None and n.startswith(prefixes)]
+        return [n for n in jar if n.startswith(prefixes)]
+
+    def _jar_set(self, name: str, value: str | None) -> None:
+        jar = self._cookies
+        if jar is None:
+            if self._early_writes is None:
+                self._early_writes = {}
+            self._early_writes[name] = value
+        elif value is None:
+            jar.pop(name, None)
+        else:
+            jar[name] = value
 
     def set_cookie(
         self,
@@ -167,7 +216,7 @@ class RequestContext:
         self.pending[name] = set_cookie(
             name, value, attributes, max_age=max_age, now=now, encoded=encoded
         )
-        self.cookies[name] = value
+        self._jar_set(name, value)
 
     def delete_cookie(self, name: str, attributes: CookieAttributes) -> None:
         """Queue a deletion and remove the cookie from the jar.
@@ -178,7 +227,7 @@ class RequestContext:
         """
         self._check_open()
         self.pending[name] = deletion(name, attributes)
-        self.cookies.pop(name, None)
+        self._jar_set(name, None)
 
     def delete_family(
         self,

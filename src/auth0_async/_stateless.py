@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from ._cookies import (
+    CHUNK_SIZE,
     LEGACY_COOKIE_NAME,
     plan_chunked_write,
     read_chunked,
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
     from ._config import ResolvedCookie
     from ._context import RequestContext
+    from ._cookies import CookieAttributes
     from ._crypto import CookieCipher
     from ._lifetime import Lifetime
     from ._models import SessionData
@@ -38,6 +40,8 @@ _V3_TOKEN_KEYS = {
     "accessTokenExpiresAt": "expiresAt",
 }
 _MODERN = JWEHeader()
+_TAG_CHARS = 22  # base64url of a 16-byte GCM tag
+_PAYLOAD_KEY_BYTES = 64
 _DECODE_ERRORS = (msgspec.DecodeError, ValueError, TypeError, RecursionError)
 
 
@@ -60,13 +64,26 @@ def _from_v3(header: JWEHeader, plaintext: bytes) -> SessionData | None:
 class CookieSessionStore:
     """Reads, writes and deletes the session cookie of one request context."""
 
-    __slots__ = ("_cache", "_cipher", "_clock", "_cookie", "_lifetime")
+    __slots__ = (
+        "_cache",
+        "_cipher",
+        "_clock",
+        "_cookie",
+        "_lifetime",
+        "_sealed",
+        "_stale_prefixes",
+    )
 
     stateful = False
     cache_size = 256
-    """Decrypted payloads remembered, keyed by the exact cookie value (a browser resends the
-    same value until it changes). A hit skips base64 and AES-GCM only: the payload is decoded
+    """Decrypted payloads remembered for the exact cookie value (a browser resends the same
+    value until it changes). A hit skips base64 and AES-GCM only: the payload is decoded
     into fresh objects and ``exp`` and the lifetimes are checked as on a miss."""
+    reuse_size = 64
+    """Recent tokens remembered by their plaintext. Writing a byte-identical payload again
+    (the same session with the same ``exp`` second: a burst of rolling re-issues, or a
+    client that keeps sending an old cookie) sends the same token instead of encrypting
+    it anew. An identical token for an identical plaintext reveals nothing new."""
 
     def __init__(
         self,
@@ -80,7 +97,15 @@ class CookieSessionStore:
         self._cookie = cookie
         self._lifetime = lifetime
         self._clock = clock
-        self._cache: dict[str, bytes] = {}
+        # Cookies a write may have to delete start with these: chunks of ours, a v3 cookie.
+        legacy = () if cookie.name == LEGACY_COOKIE_NAME else (LEGACY_COOKIE_NAME,)
+        self._stale_prefixes = (f"{cookie.name}__", *legacy)
+        # Keyed by the token's last segment, its GCM tag (22 chars: cheap to hash, unlike
+        # the whole value), holding the whole value: a hit needs the exact same cookie.
+        self._cache: dict[str, tuple[str, bytes]] = {}
+        # Keyed by the payload's tail (it holds ``sid``, ``createdAt`` and ``exp``), holding
+        # the whole payload: a hit needs a byte-identical one.
+        self._sealed: dict[bytes, tuple[bytes, str]] = {}
 
     def _remember(self, value: str, plaintext: bytes) -> None:
         cache = self._cache
@@ -88,7 +113,30 @@ class CookieSessionStore:
             return
         if len(cache) >= self.cache_size:
             del cache[next(iter(cache))]  # the oldest entry
-        cache[value] = plaintext
+        cache[value[-_TAG_CHARS:]] = (value, plaintext)
+
+    def _seal(self, payload: bytes) -> str:
+        """Encrypt ``payload``, or return the token made for a byte-identical one."""
+        reuse = self.reuse_size > 0
+        sealed = self._sealed
+        key = payload[-_PAYLOAD_KEY_BYTES:]
+        if reuse:
+            entry = sealed.get(key)
+            if entry is not None and entry[0] == payload:
+                return entry[1]
+        value = self._cipher.encrypt(payload)
+        if reuse:
+            if len(sealed) >= self.reuse_size:
+                del sealed[next(iter(sealed))]  # the oldest entry
+            sealed[key] = (payload, value)
+        self._remember(value, payload)
+        return value
+
+    def _recall(self, value: str) -> bytes | None:
+        entry = self._cache.get(value[-_TAG_CHARS:])
+        if entry is not None and entry[0] == value:
+            return entry[1]
+        return None
 
     async def read(self, ctx: RequestContext) -> SessionData | None:
         """Return the request's session, or ``None`` for anything that is not a live session.
@@ -103,7 +151,7 @@ class CookieSessionStore:
             value = read_legacy_chunked(ctx.cookies)
         if value is None or len(value) > MAX_COOKIE_CHARS:
             return None
-        cached = self._cache.get(value)
+        cached = self._recall(value)
         if cached is not None:
             header, plaintext = _MODERN, cached
         else:
@@ -132,29 +180,46 @@ class CookieSessionStore:
         created_at = session.internal.created_at if session.internal is not None else int(now)
         exp = self._lifetime.expires_at(created_at, now)
         max_age = exp - int(now)
+        written = msgspec.structs.replace(session, exp=exp)
         if max_age <= 0:
             await self.delete(ctx)  # the session's lifetime is over: saving it means ending it
-            return msgspec.structs.replace(session, exp=exp)
-        written = msgspec.structs.replace(session, exp=exp)
-        payload = encode_session(written)
-        value = self._cipher.encrypt(payload)
-        self._remember(value, payload)
+            return written
+        value = self._seal(encode_session(written))
         cookie = self._cookie
         attributes = cookie.for_request(ctx.https)
-        writes, deletes = plan_chunked_write(cookie.name, value, ctx.cookies)
         cookie_max_age = None if cookie.transient else max_age
+        # Usually empty, and then found without parsing the Cookie header.
+        stale = ctx.names_starting(self._stale_prefixes)
+        if not stale and len(value) <= CHUNK_SIZE:  # one cookie, nothing to delete
+            ctx.set_cookie(
+                cookie.name, value, attributes, max_age=cookie_max_age, now=now, encoded=True
+            )
+        else:
+            self._write_chunked(ctx, value, stale, attributes, cookie_max_age, now)
+        ctx.session = written
+        ctx.session_written = True
+        ctx.no_store = True
+        return written
+
+    def _write_chunked(
+        self,
+        ctx: RequestContext,
+        value: str,
+        stale: list[str],
+        attributes: CookieAttributes,
+        cookie_max_age: int | None,
+        now: float,
+    ) -> None:
+        cookie = self._cookie
+        writes, deletes = plan_chunked_write(cookie.name, value, stale)
         for cookie_name, piece in writes:
             ctx.set_cookie(
                 cookie_name, piece, attributes, max_age=cookie_max_age, now=now, encoded=True
             )
         for cookie_name in deletes:
             ctx.delete_cookie(cookie_name, attributes)
-        if cookie.name != LEGACY_COOKIE_NAME:
+        if len(self._stale_prefixes) > 1 and any(n.startswith(LEGACY_COOKIE_NAME) for n in stale):
             ctx.delete_family(LEGACY_COOKIE_NAME, attributes, legacy=True)
-        ctx.session = written
-        ctx.session_written = True
-        ctx.no_store = True
-        return written
 
     async def delete(self, ctx: RequestContext) -> None:
         """Queue deletion of the session cookie, its chunks and any legacy cookie."""
