@@ -482,8 +482,16 @@ class Auth0Client:
             RequestContextError: called without a request outside a bound request.
 
         """
-        ctx = self._bound() if request is None else self._context_for(request)
-        return await self._read(ctx)
+        if request is None:
+            ctx = self._context.get()
+            if ctx is None:
+                ctx = self._bound()  # raises
+        else:
+            ctx = self._context_for(request)
+        session = ctx.session
+        if session is UNREAD:
+            session = ctx.session = await self._store.read(ctx)
+        return session  # type: ignore[return-value]
 
     @overload
     async def update_session(self, session: SessionData, /) -> None: ...

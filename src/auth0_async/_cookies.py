@@ -127,16 +127,23 @@ def find_cookie_fast(header: str, name: str) -> str | None | object:
     """
     needle = name + "="
     index = header.find(needle)
-    if index >= 0 and header.count(name) == 1:
-        before = header[:index].rstrip(" \t")
-        if not before or before[-1] == ";":
-            end = header.find(";", index)
-            value = header[index + len(needle) : len(header) if end < 0 else end].strip()
-            if '"' not in value and "%" not in value:
-                return value
-    elif name not in header:
-        return None
-    return NEEDS_PARSE
+    if index < 0:
+        return None if name not in header else NEEDS_PARSE
+    # The first "name=" is the cookie if it starts a cookie and nothing before it mentions
+    # the name (``name =v`` is the same cookie to the parser; first occurrence wins).
+    if header.find(name, 0, index) >= 0:
+        return NEEDS_PARSE
+    before = index - 1
+    while before >= 0 and header[before] in " \t":
+        before -= 1
+    if before >= 0 and header[before] != ";":
+        return NEEDS_PARSE
+    start = index + len(needle)
+    end = header.find(";", start)
+    value = header[start:end].strip() if end >= 0 else header[start:].strip()
+    if '"' in value or "%" in value:
+        return NEEDS_PARSE
+    return value
 
 
 def find_cookie(header: str, name: str) -> str | None:
