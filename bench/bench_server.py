@@ -1,11 +1,16 @@
 """One uvicorn server (one worker, loopback) running one benchmark app; started by run.py.
 
-    python bench/bench_server.py --app bare|auth0 --port P [--rolling-threshold N]
+    python bench/bench_server.py --app APP --port P [--rolling-threshold N]
                                  [--redis-url URL] [--max-seconds S]
 
 Every app answers `200 ok` (2 bytes). The auth0 app is the same app behind
 `auth0.middleware`, reading `await auth0.get_session()` on every request. The
-server exits by itself after `--max-seconds` (a bound, in case its parent dies).
+controls: `passthrough` (the bare app behind a middleware that only wraps `send`),
+`bare-set-cookie` (the bare app sending what a re-issue adds to a response: one
+3.3 KB session `Set-Cookie` and the three no-store headers, with no session logic),
+and `starlette` / `starlette-auth0` (one Starlette route, without and with
+`auth0.middleware`). The server exits by itself after `--max-seconds` (a bound, in
+case its parent dies).
 """
 
 from __future__ import annotations
@@ -46,6 +51,58 @@ async def bare(scope: Scope, receive: Receive, send: Send) -> None:
     await send(_BODY)
 
 
+def _reissue_headers() -> list[tuple[bytes, bytes]]:
+    # What a rolling re-issue adds to a response, made by the SDK itself once at start-up.
+    import bench_workloads as w
+
+    auth0 = Auth0Client(secret=SECRET)
+    value = w.session_cookie(w.realistic_session(3300), expires_in=3600)
+    scope = {
+        "type": "http",
+        "scheme": "http",
+        "headers": [(b"cookie", f"__session={value}".encode())],
+    }
+    sink = w.HeaderSink()
+
+    async def write() -> None:
+        session = await auth0.get_session(scope)
+        assert session is not None
+        await auth0.update_session(scope, sink, session)
+
+    w.drive(write())
+    return [(k.encode(), v.encode("latin-1")) for k, v in sink.lines]
+
+
+def bare_set_cookie() -> ASGIApp:
+    headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", b"text/plain"),
+        (b"content-length", b"2"),
+        *_reissue_headers(),
+    ]
+    start = {**_START, "headers": headers}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send(start)
+        await send(_BODY)
+
+    return app
+
+
+def starlette_app(auth0: Auth0Client | None) -> ASGIApp:
+    from starlette.applications import Starlette
+    from starlette.requests import Request  # noqa: TC002 (Starlette reads the annotation)
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def home(request: Request) -> PlainTextResponse:
+        if auth0 is not None:
+            await auth0.get_session()
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/", home)])
+    return app if auth0 is None else auth0.middleware(app)
+
+
 async def passthrough(scope: Scope, receive: Receive, send: Send) -> None:
     """The least a send-wrapping ASGI middleware does: the bare app behind a send wrapper."""
 
@@ -55,7 +112,7 @@ async def passthrough(scope: Scope, receive: Receive, send: Send) -> None:
     await bare(scope, receive, wrapped)
 
 
-def with_auth0(rolling_threshold: int, redis_url: str | None) -> ASGIApp:
+def client(rolling_threshold: int, redis_url: str | None) -> Auth0Client:
     store = None
     if redis_url is not None:
         from redis.asyncio import Redis
@@ -63,12 +120,14 @@ def with_auth0(rolling_threshold: int, redis_url: str | None) -> ASGIApp:
         from auth0_async.stores.redis import RedisSessionStore
 
         store = RedisSessionStore(Redis.from_url(redis_url))
-    auth0 = Auth0Client(
+    return Auth0Client(
         secret=SECRET,
         session=SessionConfig(rolling_threshold=rolling_threshold),
         session_store=store,
     )
 
+
+def with_auth0(auth0: Auth0Client) -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await auth0.get_session()
         await send(_START)
@@ -87,7 +146,11 @@ class _ProfiledServer(uvicorn.Server):
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--app", choices=["bare", "passthrough", "auth0"], required=True)
+    parser.add_argument(
+        "--app",
+        choices=["bare", "passthrough", "auth0", "bare-set-cookie", "starlette", "starlette-auth0"],
+        required=True,
+    )
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--rolling-threshold", type=int, default=0)
     parser.add_argument("--redis-url")
@@ -95,9 +158,15 @@ def main() -> int:
     parser.add_argument("--profile", help="run under cProfile and write the stats here on exit")
     args = parser.parse_args()
 
-    app: Any = {"bare": bare, "passthrough": passthrough}.get(args.app) or with_auth0(
-        args.rolling_threshold, args.redis_url
-    )
+    apps: dict[str, Callable[[], ASGIApp]] = {
+        "bare": lambda: bare,
+        "passthrough": lambda: passthrough,
+        "bare-set-cookie": bare_set_cookie,
+        "starlette": lambda: starlette_app(None),
+        "auth0": lambda: with_auth0(client(args.rolling_threshold, args.redis_url)),
+        "starlette-auth0": lambda: starlette_app(client(args.rolling_threshold, args.redis_url)),
+    }
+    app: Any = apps[args.app]()
     # A bound on the server's life, whatever happens to the parent.
     timer = threading.Timer(args.max_seconds, lambda: os.kill(os.getpid(), signal.SIGTERM))
     timer.daemon = True

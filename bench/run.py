@@ -654,6 +654,41 @@ def middleware_section(
             "expect_set_cookie": False,
         },
     ]
+    scenarios += [
+        {
+            "name": "control: a middleware that only wraps send (vs bare)",
+            "app": ["--app", "passthrough"],
+            "cookie": lambda: None,
+            "target": None,
+            "expect_set_cookie": False,
+        },
+        {
+            "name": "control: bare app sending a re-issue's headers, no session logic (vs bare)",
+            "app": ["--app", "bare-set-cookie"],
+            "cookie": lambda: w.cookie_header(w.session_cookie(wire, expires_in=3600)),
+            "target": None,
+            "expect_set_cookie": True,
+        },
+    ]
+    if importlib.util.find_spec("starlette") is not None:
+        scenarios += [
+            {
+                "name": "Starlette route, anonymous (vs the same Starlette app)",
+                "base": ["--app", "starlette"],
+                "app": ["--app", "starlette-auth0"],
+                "cookie": lambda: None,
+                "target": None,
+                "expect_set_cookie": False,
+            },
+            {
+                "name": "Starlette route, 3.3 KB, rolling_threshold=60 (vs the same Starlette app)",
+                "base": ["--app", "starlette"],
+                "app": ["--app", "starlette-auth0", "--rolling-threshold", "60"],
+                "cookie": lambda: w.cookie_header(w.session_cookie(wire)),
+                "target": None,
+                "expect_set_cookie": False,
+            },
+        ]
     if redis_url is not None:
         scenarios.append(
             {
@@ -668,17 +703,22 @@ def middleware_section(
     with Server("--app", "bare") as bare:
         for scenario in scenarios:
             cookie = scenario["cookie"]()
-            with Server("--app", "auth0", *scenario["server"]) as ours:
+            base_args = scenario.get("base")
+            app_args = scenario.get("app") or ["--app", "auth0", *scenario["server"]]
+            with (
+                Server(*base_args) if base_args else contextlib.nullcontext(bare) as base,
+                Server(*app_args) as ours,
+            ):
                 probe = ours.probe(cookie)
                 if probe["status"] != 200:
                     raise RuntimeError(f"{scenario['name']}: status {probe['status']}")
-                for server in (bare, ours):  # warm up both
+                for server in (base, ours):  # warm up both
                     if s.warmup_seconds:
                         load(server.port, cookie, s.connections, s.warmup_seconds, loadgen)
                 bare_runs, our_runs, others = [], [], []
                 for _ in range(s.repeats):  # interleaved, so drift hits both sides alike
                     b, o, other = measure_pair(
-                        bare, ours, cookie, s.connections, s.load_seconds, loadgen, quiet
+                        base, ours, cookie, s.connections, s.load_seconds, loadgen, quiet
                     )
                     bare_runs.append(b)
                     our_runs.append(o)
