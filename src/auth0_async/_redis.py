@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Protocol
+import hashlib
+import sys
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import anyio
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from ._exceptions import ConfigurationError, SessionStoreError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Awaitable
 
-__all__ = ["RedisLike", "check_client", "redis_errors", "require_asyncio"]
+__all__ = ["RedisLike", "Script", "bounded", "check_client", "require_asyncio"]
+
+T = TypeVar("T")
 
 
 class RedisLike(Protocol):
@@ -28,6 +32,10 @@ class RedisLike(Protocol):
 
     async def eval(self, script: str, numkeys: int, *keys_and_args: str | bytes | int) -> object:
         """Run a Lua script (all its keys in one cluster slot)."""
+        ...
+
+    async def evalsha(self, sha: str, numkeys: int, *keys_and_args: str | bytes | int) -> object:
+        """Run a Lua script the server has cached, by its SHA-1."""
         ...
 
     async def hget(self, name: str, key: str) -> bytes | None:
@@ -64,18 +72,49 @@ def require_asyncio(owner: str) -> None:
         ) from None
 
 
-@contextlib.contextmanager
-def redis_errors(timeout: float) -> Iterator[None]:
-    """Bound the Redis calls in the block by ``timeout`` and map their failures.
+if sys.version_info >= (3, 11):
+    # The Redis classes run on asyncio only, so asyncio's own deadline serves: it costs
+    # about a third of an anyio cancel scope per call.
+    _deadline = asyncio.timeout
+else:  # pragma: no cover - Python 3.10
+
+    @contextlib.asynccontextmanager
+    async def _deadline(seconds: float) -> AsyncIterator[None]:
+        with anyio.fail_after(seconds):
+            yield
+
+
+async def bounded(call: Awaitable[T], seconds: float) -> T:
+    """Await one Redis call (which may make several round trips) within ``seconds``.
 
     Raises:
         SessionStoreError: Redis failed, was unreachable, or did not answer in time.
 
     """
     try:
-        with anyio.fail_after(timeout):
-            yield
+        async with _deadline(seconds):
+            return await call
     except TimeoutError as exc:
-        raise SessionStoreError(f"Redis did not answer within {timeout:g} s") from exc
+        raise SessionStoreError(f"Redis did not answer within {seconds:g} s") from exc
     except (RedisError, OSError) as exc:
         raise SessionStoreError(f"Redis failed: {type(exc).__name__}: {exc}"[:300]) from exc
+
+
+class Script:
+    """A Lua script sent by SHA-1 (``EVALSHA``); sent whole only when a server lacks it."""
+
+    __slots__ = ("sha", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+
+    async def __call__(
+        self, redis: RedisLike, numkeys: int, *keys_and_args: str | bytes | int
+    ) -> object:
+        """Run the script (not bounded in time: wrap the call in :func:`bounded`)."""
+        try:
+            return await redis.evalsha(self.sha, numkeys, *keys_and_args)
+        except NoScriptError:
+            # A server that restarted, or a cluster node that never ran it: EVAL caches it.
+            return await redis.eval(self.source, numkeys, *keys_and_args)

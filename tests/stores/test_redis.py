@@ -114,6 +114,31 @@ async def test_key_layout(client: Any, prefix: str) -> None:
 
 
 @pytest.mark.anyio
+async def test_scripts_are_sent_by_sha_and_reloaded_after_a_flush(client: Any, prefix: str) -> None:
+    async def calls() -> tuple[int, int]:
+        stats = await client.info("commandstats")
+        return tuple(stats.get(f"cmdstat_{c}", {}).get("calls", 0) for c in ("eval", "evalsha"))
+
+    store = RedisSessionStore(client, prefix=prefix)
+    expires_at = int(time.time()) + 1000
+    await client.script_flush()
+    evals, shas = await calls()
+    # No sid: one index entry, so the scripts run one after the other (no race to load them).
+    await store.set("id-1", session(sid=None), expires_at=expires_at)  # NOSCRIPT, then EVAL
+    evals_after_flush, shas_after_flush = await calls()
+    assert evals_after_flush - evals == 2  # the index script, then the write script
+    assert shas_after_flush - shas == 2
+    assert await store.update("id-1", session(sid=None, n=1), expires_at=expires_at)
+    await store.set("id-2", session(sid="sid-2"), expires_at=expires_at)
+    evals_later, shas_later = await calls()
+    assert evals_later == evals_after_flush  # cached now: only their SHA-1 was sent
+    assert shas_later - shas_after_flush == 4
+    got = await store.get("id-1")
+    assert got is not None
+    assert got.user.extra["n"] == 1
+
+
+@pytest.mark.anyio
 async def test_rolling_updates_rewrite_the_indexes_only_when_needed(
     client: Any, prefix: str
 ) -> None:

@@ -41,7 +41,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
         "auth0_async.refresh.redis needs the redis package: pip install 'auth0-async[redis]'"
     ) from exc
 
-from .._redis import RedisLike, check_client, redis_errors, require_asyncio
+from .._redis import RedisLike, Script, bounded, check_client, require_asyncio
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -53,7 +53,7 @@ logger = logging.getLogger("auth0_async.refresh")
 # KEYS: result, lock. ARGV: token, lock ms. Returns the kept result (b"v..."),
 # 1 if this caller now holds the lock, 0 if another caller holds it. A leftover
 # error marker belongs to a finished flight: the new holder clears it.
-_ACQUIRE = """
+_ACQUIRE = Script("""
 local value = redis.call('GET', KEYS[1])
 if value and string.sub(value, 1, 1) == 'v' then
   return value
@@ -63,19 +63,19 @@ if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return 1
 end
 return 0
-"""
+""")
 
 # KEYS: result, lock. Returns the outcome (b"v..." or b"e..."), else 1 while
 # the lock is held, 0 when neither exists (the holder died).
-_POLL = """
+_POLL = Script("""
 local value = redis.call('GET', KEYS[1])
 if value then return value end
 return redis.call('EXISTS', KEYS[2])
-"""
+""")
 
 # KEYS: result, lock. ARGV: outcome, its ms, token. Stores the outcome (an
 # error never replaces a result) and releases the lock if it is still ours.
-_FINISH = """
+_FINISH = Script("""
 local outcome = ARGV[1]
 if string.sub(outcome, 1, 1) == 'e' then
   local current = redis.call('GET', KEYS[1])
@@ -84,7 +84,7 @@ end
 if outcome then redis.call('SET', KEYS[1], outcome, 'PX', ARGV[2]) end
 if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
 return 1
-"""
+""")
 
 _RESULT = b"v"
 _ERROR = b"e"
@@ -325,6 +325,5 @@ class RedisRefreshCoordinator:
         except SessionStoreError as exc:
             logger.warning("could not share a token refresh outcome through Redis: %s", exc)
 
-    async def _eval(self, script: str, *keys_and_args: str | bytes | int) -> object:
-        with redis_errors(self._command_timeout):
-            return await self._redis.eval(script, 2, *keys_and_args)
+    async def _eval(self, script: Script, *keys_and_args: str | bytes | int) -> object:
+        return await bounded(script(self._redis, 2, *keys_and_args), self._command_timeout)

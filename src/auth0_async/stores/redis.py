@@ -35,6 +35,7 @@ that session.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, cast
 
 import msgspec
@@ -49,7 +50,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
 
 from .._exceptions import ConfigurationError, SessionStoreError
 from .._models import decode_session, encode_session
-from .._redis import RedisLike, check_client, redis_errors, require_asyncio
+from .._redis import RedisLike, Script, bounded, check_client, require_asyncio
 from .._refresh import seconds
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ _INDEX_SLACK = 3600
 # ("1"/"0"), ix ("0": only if the stored index entries already cover this write).
 # Returns 1 when written, 0 when must_exist and the record is gone, -1 when the
 # index entries must be written first (then call again with their ix).
-_WRITE = """
+_WRITE = Script("""
 local exists = redis.call('EXISTS', KEYS[1]) == 1
 if ARGV[6] == '1' and not exists then return 0 end
 if ARGV[7] == '0' then
@@ -86,11 +87,11 @@ else
 end
 redis.call('EXPIREAT', KEYS[1], ARGV[2])
 return 1
-"""
+""")
 
 # KEYS: index. ARGV: id, ix. Raises the id's score to ix, drops passed entries,
 # and keeps the key until its highest score.
-_INDEX = """
+_INDEX = Script("""
 local now = redis.call('TIME')[1]
 local current = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not current or tonumber(current) < tonumber(ARGV[2]) then
@@ -100,25 +101,25 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
 local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if top[2] then redis.call('EXPIREAT', KEYS[1], top[2]) end
 return 1
-"""
+""")
 
 # KEYS: index. Drops passed entries and returns the ids left.
-_MEMBERS = """
+_MEMBERS = Script("""
 local now = redis.call('TIME')[1]
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
 return redis.call('ZRANGE', KEYS[1], 0, -1)
-"""
+""")
 
 # KEYS: record. ARGV: has_sid, sid, has_sub, sub. Deletes the record if it
 # still names that sid and sub; returns 1 if it did.
-_DELETE_IF = """
+_DELETE_IF = Script("""
 local f = redis.call('HMGET', KEYS[1], 'sid', 'sub')
 if ARGV[1] == '1' and f[1] ~= ARGV[2] then return 0 end
 if ARGV[3] == '1' and f[2] ~= ARGV[4] then return 0 end
 return redis.call('DEL', KEYS[1])
-"""
+""")
 
-_DELETE = "return redis.call('DEL', KEYS[1])"
+_DELETE = Script("return redis.call('DEL', KEYS[1])")
 
 
 def _check_prefix(prefix: object) -> str:
@@ -195,8 +196,7 @@ class RedisSessionStore:
 
         """
         require_asyncio("RedisSessionStore")
-        with redis_errors(self._command_timeout):
-            data = await self._redis.hget(self._record(id), "d")
+        data = await bounded(self._redis.hget(self._record(id), "d"), self._command_timeout)
         if data is None:
             return None
         try:
@@ -291,9 +291,17 @@ class RedisSessionStore:
         # Index entries first: a failure after them leaves only an entry
         # pointing at a missing (or other) session, which readers tolerate.
         ix = expires_at + _INDEX_SLACK
-        if sid is not None:
-            await self._eval(_INDEX, self._index("sid", sid), id, ix)
-        await self._eval(_INDEX, self._index("sub", sub), id, ix)
+        if sid is None:
+            await self._eval(_INDEX, self._index("sub", sub), id, ix)
+        else:  # the two entries live in different slots: write them in one round trip's time
+            done = await asyncio.gather(
+                self._eval(_INDEX, self._index("sid", sid), id, ix),
+                self._eval(_INDEX, self._index("sub", sub), id, ix),
+                return_exceptions=True,
+            )
+            for outcome in done:
+                if isinstance(outcome, BaseException):
+                    raise outcome
         return await self._eval(_WRITE, record, *args, ix) == 1
 
     def _record(self, id: str) -> str:
@@ -302,6 +310,5 @@ class RedisSessionStore:
     def _index(self, kind: str, value: str) -> str:
         return f"{self._prefix}{kind}:{{{value}}}"
 
-    async def _eval(self, script: str, key: str | bytes, *args: str | bytes | int) -> object:
-        with redis_errors(self._command_timeout):
-            return await self._redis.eval(script, 1, key, *args)
+    async def _eval(self, script: Script, key: str | bytes, *args: str | bytes | int) -> object:
+        return await bounded(script(self._redis, 1, key, *args), self._command_timeout)
