@@ -396,20 +396,41 @@ class HeaderSink:
         self.lines.append((name, value))
 
 
-def limit_write(session: SessionData) -> Callable[[], object]:
-    """The limit's write: one msgspec encode, one AES-GCM encrypt, base64url, join."""
+def limit_encrypt(session: SessionData) -> Callable[[], str]:
+    """The crypto alone: one msgspec encode, one AES-GCM encrypt, base64url, join."""
     aes = AESGCM(derive_key())
     encoder = msgspec.json.Encoder()
     aad = JWE_HEADER_B64.encode()
     exp = int(time.time()) + 86400
 
-    def run() -> object:
+    def run() -> str:
         payload = encoder.encode(msgspec.structs.replace(session, exp=exp))
         iv = os.urandom(12)
         sealed = aes.encrypt(iv, payload, aad)
         return ".".join(
             (JWE_HEADER_B64, "", b64url(iv), b64url(sealed[:-16]), b64url(sealed[-16:]))
         )
+
+    return run
+
+
+def limit_write(session: SessionData) -> Callable[[], object]:
+    """The limit's write, from a session to `Set-Cookie` values (the read limit's mirror).
+
+    The crypto above, then the token cut in 3500-character chunks, one `Set-Cookie` value
+    each with constant attributes (the date precomputed). Nothing less writes the cookie.
+    """
+    encrypt = limit_encrypt(session)
+    tail = "; Path=/; Expires=Sat, 28 Nov 2026 12:00:00 GMT; Max-Age=86400; HttpOnly; SameSite=lax"
+
+    def run() -> object:
+        value = encrypt()
+        if len(value) <= CHUNK_SIZE:
+            return [f"{COOKIE_NAME}={value}{tail}"]
+        return [
+            f"{COOKIE_NAME}__{n}={value[i : i + CHUNK_SIZE]}{tail}"
+            for n, i in enumerate(range(0, len(value), CHUNK_SIZE))
+        ]
 
     return run
 

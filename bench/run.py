@@ -395,7 +395,11 @@ def write_section(s: Settings) -> dict[str, Any]:
         session = w.ours_read(header)()
         assert isinstance(session, SessionData)
         contenders: list[tuple[str, Callable[[], object], str]] = [
-            ("limit write (msgspec encode, AES-GCM, base64url)", w.limit_write(session), ""),
+            (
+                "limit write (encode, AES-GCM, base64url, Set-Cookie values)",
+                w.limit_write(session),
+                "",
+            ),
             (
                 "auth0_async update_session(scope, response, s)",
                 w.ours_write(header),
@@ -413,6 +417,11 @@ def write_section(s: Settings) -> dict[str, Any]:
                 "bind, read; no re-issue",
             ),
             ("bare ASGI request (same app, no middleware)", w.bare_request(header), ""),
+            (
+                "limit crypto only (msgspec encode, AES-GCM, base64url)",
+                w.limit_encrypt(session),
+                "no Set-Cookie values (ratio: update_session against it)",
+            ),
             (
                 "update_session, warm: same session again within the second",
                 w.ours_write(header, warm=True),
@@ -445,9 +454,10 @@ def write_section(s: Settings) -> dict[str, Any]:
         rows[4]["ratio"] = rows[4]["seconds"] / read_limit
         rows[4]["note"] += " (ratio: vs limit read)"
         rows[5]["ratio"] = None
-        rows[6]["ratio"] = rows[6]["seconds"] / rows[0]["seconds"]
-        rows[7]["ratio"] = rows[7]["seconds"] / rows[2]["seconds"]
-        rows[8]["ratio"] = rows[8]["seconds"] / read_limit
+        rows[6]["ratio"] = rows[1]["seconds"] / rows[6]["seconds"]
+        rows[7]["ratio"] = rows[7]["seconds"] / rows[0]["seconds"]
+        rows[8]["ratio"] = rows[8]["seconds"] / rows[2]["seconds"]
+        rows[9]["ratio"] = rows[9]["seconds"] / read_limit
         sizes.append({"size": size, "rows": rows})
     return {"sizes": sizes}
 
@@ -972,10 +982,12 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 )
     for entry in results.get("write", {}).get("sizes", []):
         ratio = entry["rows"][1]["ratio"]
+        crypto = _row(entry, "limit crypto only")
+        also = "" if crypto is None else f" (crypto only: {fmt_ratio(crypto['ratio'])})"
         add(
             f"write {size_label(entry['size'])}",
             f"≤ {TARGET_WRITE}× limit write",
-            fmt_ratio(ratio),
+            fmt_ratio(ratio) + also,
             ratio <= TARGET_WRITE,
         )
     for row in results.get("middleware", {}).get("rows", []):

@@ -69,6 +69,21 @@ def test_a_fresh_iv_every_time() -> None:
     assert cipher.encrypt(b"x") != cipher.encrypt(b"x")
 
 
+@given(st.binary(max_size=300))
+def test_every_payload_length_makes_canonical_segments_joserfc_opens(payload: bytes) -> None:
+    # The encoder base64s the IV and ciphertext in one pass: every length mod 3 must split right.
+    token = CookieCipher([SECRET]).encrypt(payload)
+    head, empty, iv, ciphertext, tag = token.split(".")
+    assert (head, empty, len(iv), len(tag)) == (NEXTJS_HEADER, "", 16, 22)
+    for part in (iv, ciphertext, tag):
+        assert "=" not in part
+        assert b64url_encode(b64url_decode(part)) == part
+    assert len(b64url_decode(ciphertext)) == len(payload)
+    registry = jwe.JWERegistry(algorithms=["dir", "A256GCM"])
+    opened = jwe.decrypt_compact(token, OctKey.import_key(_key(SECRET)), registry=registry)
+    assert opened.plaintext == payload
+
+
 def test_joserfc_reads_ours_and_we_read_joserfcs() -> None:
     cipher = CookieCipher([SECRET])
     registry = jwe.JWERegistry(algorithms=["dir", "A256GCM"])

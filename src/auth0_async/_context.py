@@ -15,7 +15,7 @@ from ._cookies import (
     CookieAttributes,
     chunk_names,
     deletion,
-    find_cookie_fast,
+    find_cookie_span,
     parse_cookie_header,
     set_cookie,
 )
@@ -86,6 +86,7 @@ class RequestContext:
         "_cookie_header",
         "_cookies",
         "_early_writes",
+        "_known_value",
         "bound",
         "closed",
         "https",
@@ -102,6 +103,9 @@ class RequestContext:
         # Writes made before anything needed the whole jar: applied when the header is
         # parsed, so a read-then-roll request never parses it (``None``: deleted).
         self._early_writes: dict[str, str | None] | None = None
+        # Where the longest value found without parsing sits in the header: no cookie name
+        # can start inside it, so scans for names skip it (it is most of a session header).
+        self._known_value: tuple[int, int] = (0, 0)
         self.https = https
         self.request = request
         self.pending: dict[str, str] = {}
@@ -146,10 +150,16 @@ class RequestContext:
         early = self._early_writes
         if early is not None and name in early:
             return early[name]
-        value = find_cookie_fast(self._cookie_header, name)
-        if value is NEEDS_PARSE:
-            return self.cookies.get(name)  # parse once, and keep it for later lookups
-        return value  # type: ignore[return-value]
+        header = self._cookie_header
+        span = find_cookie_span(header, name)
+        if type(span) is not tuple:
+            if span is NEEDS_PARSE:
+                return self.cookies.get(name)  # parse once, and keep it for later lookups
+            return None
+        start, end = span
+        if end - start > self._known_value[1] - self._known_value[0]:
+            self._known_value = span
+        return header[start:end].strip()
 
     @property
     def cookies(self) -> dict[str, str]:
@@ -174,8 +184,9 @@ class RequestContext:
         jar = self._cookies
         if jar is None:
             header = self._cookie_header
+            start, end = self._known_value
             for prefix in prefixes:
-                if prefix in header:
+                if header.find(prefix, 0, start) >= 0 or header.find(prefix, end) >= 0:
                     jar = self.cookies
                     break
             else:
@@ -201,7 +212,6 @@ class RequestContext:
         name: str,
         value: str,
         attributes: CookieAttributes,
-        *,
         max_age: int | None,
         now: float,
         encoded: bool = False,
@@ -212,11 +222,13 @@ class RequestContext:
             SessionError: the response has already started (or the request is a websocket).
 
         """
-        self._check_open()
-        self.pending[name] = set_cookie(
-            name, value, attributes, max_age=max_age, now=now, encoded=encoded
-        )
-        self._jar_set(name, value)
+        if self.closed is not None:
+            raise SessionError(self.closed)
+        self.pending[name] = set_cookie(name, value, attributes, max_age, now, encoded)
+        if self._cookies is None:
+            self._jar_set(name, value)
+        else:
+            self._cookies[name] = value
 
     def delete_cookie(self, name: str, attributes: CookieAttributes) -> None:
         """Queue a deletion and remove the cookie from the jar.

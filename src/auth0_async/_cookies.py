@@ -34,6 +34,7 @@ __all__ = [
     "deletion",
     "find_cookie",
     "find_cookie_fast",
+    "find_cookie_span",
     "is_cookie_name",
     "is_token",
     "parse_cookie_header",
@@ -119,11 +120,12 @@ NEEDS_PARSE: Final = object()
 """Returned by :func:`find_cookie_fast` when only a full parse can tell."""
 
 
-def find_cookie_fast(header: str, name: str) -> str | None | object:
-    """Find one cookie without parsing the header, or return :data:`NEEDS_PARSE`.
+def find_cookie_span(header: str, name: str) -> tuple[int, int] | None | object:
+    """Locate one cookie's value without parsing the header, or return :data:`NEEDS_PARSE`.
 
-    The fast path applies when ``name`` occurs once in the header, right before
-    ``=`` at a cookie boundary, with a plain value, or not at all.
+    Returns ``(start, end)`` with ``header[start:end]`` the (unstripped) value, or ``None``
+    when the cookie is absent. The fast path applies when the first ``name=`` starts a
+    cookie, nothing before it mentions ``name``, and the value is plain.
     """
     needle = name + "="
     index = header.find(needle)
@@ -140,10 +142,19 @@ def find_cookie_fast(header: str, name: str) -> str | None | object:
         return NEEDS_PARSE
     start = index + len(needle)
     end = header.find(";", start)
-    value = header[start:end].strip() if end >= 0 else header[start:].strip()
-    if '"' in value or "%" in value:
+    if end < 0:
+        end = len(header)
+    if header.find('"', start, end) >= 0 or header.find("%", start, end) >= 0:
         return NEEDS_PARSE
-    return value
+    return start, end
+
+
+def find_cookie_fast(header: str, name: str) -> str | None | object:
+    """Find one cookie without parsing the header, or return :data:`NEEDS_PARSE`."""
+    span = find_cookie_span(header, name)
+    if type(span) is tuple:
+        return header[span[0] : span[1]].strip()
+    return span
 
 
 def find_cookie(header: str, name: str) -> str | None:
@@ -180,7 +191,6 @@ def set_cookie(
     name: str,
     value: str,
     attributes: CookieAttributes,
-    *,
     max_age: int | None,
     now: float,
     encoded: bool = False,

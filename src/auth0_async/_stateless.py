@@ -191,9 +191,7 @@ class CookieSessionStore:
         # Usually empty, and then found without parsing the Cookie header.
         stale = ctx.names_starting(self._stale_prefixes)
         if not stale and len(value) <= CHUNK_SIZE:  # one cookie, nothing to delete
-            ctx.set_cookie(
-                cookie.name, value, attributes, max_age=cookie_max_age, now=now, encoded=True
-            )
+            ctx.set_cookie(cookie.name, value, attributes, cookie_max_age, now, True)
         else:
             self._write_chunked(ctx, value, stale, attributes, cookie_max_age, now)
         ctx.session = written
