@@ -9,18 +9,16 @@ failure or timeout as :class:`~auth0_async.SessionStoreError`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-import sys
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-import anyio
 from redis.exceptions import NoScriptError, RedisError
 
+from ._deadlines import deadline
 from ._exceptions import ConfigurationError, SessionStoreError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable
+    from collections.abc import Awaitable
 
 __all__ = ["RedisLike", "Script", "bounded", "check_client", "require_asyncio"]
 
@@ -72,18 +70,6 @@ def require_asyncio(owner: str) -> None:
         ) from None
 
 
-if sys.version_info >= (3, 11):
-    # The Redis classes run on asyncio only, so asyncio's own deadline serves: it costs
-    # about a third of an anyio cancel scope per call.
-    _deadline = asyncio.timeout
-else:  # pragma: no cover - Python 3.10
-
-    @contextlib.asynccontextmanager
-    async def _deadline(seconds: float) -> AsyncIterator[None]:
-        with anyio.fail_after(seconds):
-            yield
-
-
 async def bounded(call: Awaitable[T], seconds: float) -> T:
     """Await one Redis call (which may make several round trips) within ``seconds``.
 
@@ -92,7 +78,7 @@ async def bounded(call: Awaitable[T], seconds: float) -> T:
 
     """
     try:
-        async with _deadline(seconds):
+        async with deadline(seconds):
             return await call
     except TimeoutError as exc:
         raise SessionStoreError(f"Redis did not answer within {seconds:g} s") from exc

@@ -14,11 +14,11 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-import anyio
 import msgspec
 
 from ._cookies import LEGACY_COOKIE_NAME
 from ._crypto import is_expired
+from ._deadlines import deadline
 from ._exceptions import SessionStoreError
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class StatefulSessionStore:
     async def call(self, what: str, operation: Awaitable[Any]) -> Any:
         """Await a store operation under the timeout; any failure becomes :class:`SessionStoreError`."""
         try:
-            with anyio.fail_after(self._timeout):
+            async with deadline(self._timeout):
                 return await operation
         except SessionStoreError:
             raise
