@@ -59,8 +59,6 @@ class Auth0Middleware:
         client = self.client
         ctx = RequestContext.from_scope(scope)  # client.bind(scope), inlined
         ctx.bound = True
-        if not ctx.has_cookies:
-            ctx.session = None  # no cookie, no session: reads need not ask the store
         if isinstance(scope, dict):
             scope[client._scope_key] = ctx
         token = client._context.set(ctx)

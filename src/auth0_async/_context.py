@@ -56,15 +56,13 @@ UNREAD: Final = _Unread()
 
 def _cookie_header_from_scope(scope: Mapping[str, Any]) -> str:
     # ASGI servers send lower-case header names (the spec requires it); the second test is
-    # for hand-built scopes in tests and adapters.
-    values = [
-        v.decode("latin-1")
-        for k, v in scope.get("headers", ())
-        if k == b"cookie" or (len(k) == 6 and k.lower() == b"cookie")
-    ]
-    if not values:
-        return ""
-    return values[0] if len(values) == 1 else "; ".join(values)
+    # for hand-built scopes in tests and adapters. HTTP/2 may split cookies over headers.
+    header = ""
+    for k, v in scope.get("headers", ()):
+        if k == b"cookie" or (len(k) == 6 and k.lower() == b"cookie"):
+            value = v.decode("latin-1")
+            header = f"{header}; {value}" if header else value
+    return header
 
 
 def scope_of(request: object) -> Mapping[str, Any] | None:
@@ -97,7 +95,7 @@ class RequestContext:
         "session_written",
     )
 
-    def __init__(self, *, cookie_header: str, https: bool, request: object) -> None:
+    def __init__(self, cookie_header: str, https: bool, request: object) -> None:
         self._cookie_header = cookie_header
         self._cookies: dict[str, str] | None = None
         # Writes made before anything needed the whole jar: applied when the header is
@@ -110,7 +108,8 @@ class RequestContext:
         self.request = request
         self.pending: dict[str, str] = {}
         self.no_store = False
-        self.session: SessionData | None | _Unread = UNREAD
+        # No cookie, no session (in either store): nothing to read.
+        self.session: SessionData | None | _Unread = UNREAD if cookie_header else None
         self.session_written = False
         self.bound = False
         """Whether the middleware bound this context (it will send the queued cookies)."""
@@ -120,21 +119,18 @@ class RequestContext:
     @classmethod
     def from_scope(cls, scope: Mapping[str, Any], request: object | None = None) -> RequestContext:
         """Build a context from an ASGI HTTP scope."""
+        scheme = scope.get("scheme")
         return cls(
-            cookie_header=_cookie_header_from_scope(scope),
-            https=scope.get("scheme") in ("https", "wss"),
-            request=scope if request is None else request,
+            _cookie_header_from_scope(scope),
+            scheme == "https" or scheme == "wss",
+            scope if request is None else request,
         )
 
     @classmethod
     def from_source(cls, source: RequestSource) -> RequestContext:
         """Build a context from anything implementing :class:`RequestSource`."""
         header = source.headers.get("cookie") or ""
-        return cls(
-            cookie_header=header,
-            https=str(source.url).startswith("https:"),
-            request=source,
-        )
+        return cls(header, str(source.url).startswith("https:"), source)
 
     @property
     def has_cookies(self) -> bool:
