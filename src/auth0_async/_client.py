@@ -714,6 +714,18 @@ class Auth0Client:
 
         return Auth0Middleware(app, client=self)
 
+    def _may_roll(self, ctx: RequestContext) -> bool:
+        """Whether :meth:`_roll` could write anything (``False`` is certain and costs no I/O)."""
+        if ctx.session_written:
+            return False
+        session = ctx.session
+        if session is UNREAD:
+            return True  # only a read can tell
+        return session is not None and self._lifetime.roll_due(
+            session,  # type: ignore[arg-type]
+            self._clock(),
+        )
+
     async def _roll(self, ctx: RequestContext) -> None:
         """Re-issue the session cookie when rolling is due (the pass-through branch)."""
         if ctx.session_written:
