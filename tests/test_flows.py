@@ -357,6 +357,25 @@ async def test_routes_can_be_moved_and_disabled(provider: FakeProvider) -> None:
     assert (await call(app, http_scope(None, path="/auth/profile"))).status == 404
 
 
+@pytest.mark.parametrize(
+    ("path", "extra", "status"),
+    [
+        ("/auth/login", {}, 307),
+        ("/auth/login/", {}, 307),  # a trailing slash names the same route
+        ("/app/auth/login", {"root_path": "/app"}, 307),  # mounted under a root path
+        ("/auth/loginx", {}, 404),
+        ("/auth/login//", {}, 404),
+        ("/", {}, 404),
+        ("/auth", {}, 404),
+    ],
+)
+async def test_which_paths_are_routes(
+    provider: FakeProvider, path: str, extra: dict[str, Any], status: int
+) -> None:
+    app = make_client(provider).middleware(not_found)
+    assert (await call(app, http_scope(None, path=path, **extra))).status == status
+
+
 async def test_programmatic_login_and_logout_with_starlette_objects(provider: FakeProvider) -> None:
     from starlette.requests import Request
     from starlette.responses import RedirectResponse

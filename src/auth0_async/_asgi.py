@@ -82,7 +82,17 @@ class Auth0Middleware:
                     )
                 await send(message)
 
-            handler = client._flows.route_for(scope.get("method", "GET"), _route_path(scope))
+            flows = client._flows
+            path = scope.get("path")
+            if (
+                type(path) is str
+                and path not in flows.route_paths
+                and (len(path) < 2 or path[-1] != "/")
+                and not scope.get("root_path")
+            ):
+                handler = None  # the common case, decided without normalising the path
+            else:
+                handler = flows.route_for(scope.get("method", "GET"), _route_path(scope))
             if handler is None:
                 try:
                     if client._store.stateful and ctx.cookie(client._cookie.name):
