@@ -500,6 +500,66 @@ async def test_without_token_reuse_every_write_encrypts_anew(
     assert decrypt_wire(first) == decrypt_wire(second)
 
 
+async def test_the_stores_tables_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auth0_async._stateless import CookieSessionStore
+
+    monkeypatch.setattr(CookieSessionStore, "cache_size", 4)
+    monkeypatch.setattr(CookieSessionStore, "reuse_size", 3)
+    auth0 = make()
+    session = session_from_wire(WIRE)
+    values = [
+        await _write(auth0, msgspec.structs.replace(session, extra={"n": n})) for n in range(10)
+    ]
+    store = auth0._store
+    assert isinstance(store, CookieSessionStore)
+    assert len(store._cache) <= 4
+    assert len(store._sealed) <= 3
+    assert len(set(values)) == 10
+    last = await auth0.get_session(http_scope(f"__session={values[-1]}"))
+    assert last is not None
+    assert last.extra["n"] == 9
+
+
+def test_threads_sharing_a_client_never_trip_over_the_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+    import sys
+    import threading
+
+    from auth0_async._stateless import CookieSessionStore, _drop_oldest
+
+    _drop_oldest({})  # another thread emptied it first: nothing to do, no error
+    monkeypatch.setattr(CookieSessionStore, "cache_size", 2)
+    monkeypatch.setattr(CookieSessionStore, "reuse_size", 2)
+    auth0 = make()
+    session = session_from_wire(WIRE)
+    errors: list[BaseException] = []
+
+    def worker(k: int) -> None:
+        async def run() -> None:
+            for n in range(150):
+                await _write(auth0, msgspec.structs.replace(session, extra={"k": k, "n": n}))
+
+        try:
+            asyncio.run(run())
+        except BaseException as exc:  # noqa: BLE001 (collected for the assertion below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show up
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert not any(thread.is_alive() for thread in threads)
+
+
 async def test_explicit_form_inside_the_middleware_sees_the_bound_writes() -> None:
     from starlette.requests import Request
 

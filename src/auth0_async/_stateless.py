@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -43,6 +44,13 @@ _MODERN = JWEHeader()
 _TAG_CHARS = 22  # base64url of a 16-byte GCM tag
 _PAYLOAD_KEY_BYTES = 64
 _DECODE_ERRORS = (msgspec.DecodeError, ValueError, TypeError, RecursionError)
+
+
+def _drop_oldest(table: dict[Any, Any]) -> None:
+    # Another thread sharing the client (sync code calling in through its own loop) may
+    # have emptied or changed the table between the two steps: losing a cache entry is fine.
+    with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+        del table[next(iter(table))]
 
 
 def _from_v3(header: JWEHeader, plaintext: bytes) -> SessionData | None:
@@ -112,7 +120,7 @@ class CookieSessionStore:
         if self.cache_size <= 0:
             return
         if len(cache) >= self.cache_size:
-            del cache[next(iter(cache))]  # the oldest entry
+            _drop_oldest(cache)
         cache[value[-_TAG_CHARS:]] = (value, plaintext)
 
     def _seal(self, payload: bytes) -> str:
@@ -127,7 +135,7 @@ class CookieSessionStore:
         value = self._cipher.encrypt(payload)
         if reuse:
             if len(sealed) >= self.reuse_size:
-                del sealed[next(iter(sealed))]  # the oldest entry
+                _drop_oldest(sealed)
             sealed[key] = (payload, value)
         self._remember(value, payload)
         return value
