@@ -191,3 +191,23 @@ def test_no_warning_for_a_good_configuration() -> None:
 def test_a_session_store_must_implement_the_protocol() -> None:
     with pytest.raises(ConfigurationError, match="must implement SessionStore"):
         Auth0Client(secret=SECRET, session_store=object())  # type: ignore[arg-type]
+
+
+def test_routes_list_the_paths_that_are_on() -> None:
+    from auth0_async import Routes
+
+    assert Routes().paths() == (
+        "/auth/login",
+        "/auth/callback",
+        "/auth/logout",
+        "/auth/profile",
+        "/auth/access-token",
+        "/auth/backchannel-logout",
+    )
+    moved = Routes(login="/signin", profile=None, access_token=None)
+    assert moved.paths() == (
+        "/signin",
+        "/auth/callback",
+        "/auth/logout",
+        "/auth/backchannel-logout",
+    )

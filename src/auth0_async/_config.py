@@ -387,6 +387,9 @@ def resolve_transaction_cookie(
     )
 
 
+_ROUTE_NAMES = ("login", "callback", "logout", "profile", "access_token", "backchannel_logout")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Routes:
     """Paths of the routes the middleware serves (set one to ``None`` to turn it off).
@@ -409,16 +412,13 @@ class Routes:
     backchannel_logout: str | None = "/auth/backchannel-logout"
 
     def __post_init__(self) -> None:
-        for name in (
-            "login",
-            "callback",
-            "logout",
-            "profile",
-            "access_token",
-            "backchannel_logout",
-        ):
+        for name in _ROUTE_NAMES:
             path = getattr(self, name)
             if path is not None and (
                 not isinstance(path, str) or not path.startswith("/") or "?" in path
             ):
                 raise ConfigurationError(f"routes.{name} must be a path starting with '/'")
+
+    def paths(self) -> tuple[str, ...]:
+        """Return the paths of the routes that are on (every one not set to ``None``)."""
+        return tuple(path for path in (getattr(self, n) for n in _ROUTE_NAMES) if path is not None)

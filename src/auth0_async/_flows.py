@@ -210,18 +210,7 @@ class LoginFlows:
         self._clock = clock
         self._seen_jti = JtiCache()
         self._get_table: dict[str | None, _Handler] | None = None
-        self.route_paths = frozenset(
-            path
-            for path in (
-                routes.login,
-                routes.callback,
-                routes.logout,
-                routes.profile,
-                routes.access_token,
-                routes.backchannel_logout,
-            )
-            if path is not None
-        )
+        self.route_paths = frozenset(routes.paths())
         """Every configured route path: any other path (without a trailing slash) is the app's."""
         self.access_token_route: (
             Callable[[RequestContext, dict[str, str]], Awaitable[RouteResponse]] | None

@@ -135,23 +135,12 @@ class Auth0Plugin(InitPlugin):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Add the middleware, the ``/auth/*`` paths and the exception handler."""
         app_config.middleware.insert(0, self._middleware)
-        routes = self.routes
-        paths = [
-            path
-            for path in (
-                routes.login,
-                routes.callback,
-                routes.logout,
-                routes.profile,
-                routes.access_token,
-                routes.backchannel_logout,
-            )
-            if path is not None
-        ]
         app_config.route_handlers.append(
-            asgi(path=paths, name=f"auth0_async.routes.{id(self):x}", copy_scope=False)(
-                _auth_routes
-            )
+            asgi(
+                path=list(self.routes.paths()),
+                name=f"auth0_async.routes.{id(self):x}",
+                copy_scope=False,
+            )(_auth_routes)
         )
         app_config.exception_handlers.setdefault(NotAuthenticatedError, self.exception_handler)
         return app_config
