@@ -663,8 +663,6 @@ def middleware_section(
             "target": TARGET_ROLLING,
             "expect_set_cookie": False,
         },
-    ]
-    scenarios += [
         {
             "name": "control: a middleware that only wraps send (vs bare)",
             "app": ["--app", "passthrough"],
@@ -722,6 +720,11 @@ def middleware_section(
                 probe = ours.probe(cookie)
                 if probe["status"] != 200:
                     raise RuntimeError(f"{scenario['name']}: status {probe['status']}")
+                expected = scenario["expect_set_cookie"]
+                if expected is not None and bool(probe["set_cookie"]) != expected:
+                    raise RuntimeError(
+                        f"{scenario['name']}: {probe['set_cookie']} Set-Cookie per response"
+                    )
                 for server in (base, ours):  # warm up both
                     if s.warmup_seconds:
                         load(server.port, cookie, s.connections, s.warmup_seconds, loadgen)
