@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from auth0_async._context import RequestContext
 from auth0_async._cookies import (
     CHUNK_SIZE,
     CookieAttributes,
@@ -150,14 +151,13 @@ def test_chunk_round_trip(value: str) -> None:
         "  __session=  spaced  ; z=1",
     ],
 )
-def test_find_cookie_agrees_with_the_full_parser(header: str) -> None:
-    from auth0_async._cookies import find_cookie
-
-    assert find_cookie(header, "__session") == parse_cookie_header(header).get("__session")
+def test_finding_one_cookie_agrees_with_the_full_parser(header: str) -> None:
+    # RequestContext.cookie: find_cookie_span's fast path, or the parser when it cannot tell.
+    ctx = RequestContext(header, False, None)
+    assert ctx.cookie("__session") == parse_cookie_header(header).get("__session")
 
 
 @given(st.text(alphabet='_sion=; "%abc', max_size=40))
-def test_find_cookie_agrees_with_the_full_parser_on_random_headers(header: str) -> None:
-    from auth0_async._cookies import find_cookie
-
-    assert find_cookie(header, "__session") == parse_cookie_header(header).get("__session")
+def test_finding_one_cookie_agrees_with_the_full_parser_on_random_headers(header: str) -> None:
+    ctx = RequestContext(header, False, None)
+    assert ctx.cookie("__session") == parse_cookie_header(header).get("__session")

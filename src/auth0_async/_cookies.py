@@ -32,8 +32,6 @@ __all__ = [
     "CookieAttributes",
     "chunk_names",
     "deletion",
-    "find_cookie",
-    "find_cookie_fast",
     "find_cookie_span",
     "is_cookie_name",
     "is_token",
@@ -117,7 +115,7 @@ def parse_cookie_header(header: str) -> dict[str, str]:
 
 
 NEEDS_PARSE: Final = object()
-"""Returned by :func:`find_cookie_fast` when only a full parse can tell."""
+"""Returned by :func:`find_cookie_span` when only a full parse can tell."""
 
 
 def find_cookie_span(header: str, name: str) -> tuple[int, int] | None | object:
@@ -147,22 +145,6 @@ def find_cookie_span(header: str, name: str) -> tuple[int, int] | None | object:
     if header.find('"', start, end) >= 0 or header.find("%", start, end) >= 0:
         return NEEDS_PARSE
     return start, end
-
-
-def find_cookie_fast(header: str, name: str) -> str | None | object:
-    """Find one cookie without parsing the header, or return :data:`NEEDS_PARSE`."""
-    span = find_cookie_span(header, name)
-    if type(span) is tuple:
-        return header[span[0] : span[1]].strip()
-    return span
-
-
-def find_cookie(header: str, name: str) -> str | None:
-    """Return ``parse_cookie_header(header).get(name)``, without parsing every cookie when it can."""
-    value = find_cookie_fast(header, name)
-    if value is NEEDS_PARSE:
-        return parse_cookie_header(header).get(name)
-    return value  # type: ignore[return-value]
 
 
 _SAFE_VALUE_BYTES = (string.ascii_letters + string.digits + _SAFE_VALUE_CHARS).encode("ascii")

@@ -102,8 +102,8 @@ def test_ten_thousand_cookies_open_at_most_one_jwe(monkeypatch: pytest.MonkeyPat
         parses.clear()
         assert read(raw) is None
         assert len(opened) <= 1  # one candidate value, opened once
-        # The header is parsed at most twice per request: once when find_cookie cannot take
-        # its fast path (the name occurs more than once), once for the request's cookie jar.
+        # The header is parsed at most twice per request: once when find_cookie_span cannot
+        # take its fast path (the name occurs before the cookie), once for the cookie jar.
         assert len(parses) <= 2, parses
 
 
