@@ -25,18 +25,6 @@ _UNAVAILABLE = RouteResponse.text(
 )
 
 
-def _route_path(scope: Scope) -> str:
-    path = scope.get("path", "/")
-    if type(path) is not str:
-        path = str(path)
-    root = scope.get("root_path", "")
-    if type(root) is not str:
-        root = str(root)
-    if root and path.startswith(root):
-        path = path[len(root) :] or "/"
-    return path
-
-
 class Auth0Middleware:
     """ASGI middleware made by :meth:`Auth0Client.middleware`.
 
@@ -82,17 +70,7 @@ class Auth0Middleware:
                     )
                 await send(message)
 
-            flows = client._flows
-            path = scope.get("path")
-            if (
-                type(path) is str
-                and path not in flows.route_paths
-                and (len(path) < 2 or path[-1] != "/")
-                and not scope.get("root_path")
-            ):
-                handler = None  # the common case, decided without normalising the path
-            else:
-                handler = flows.route_for(scope.get("method", "GET"), _route_path(scope))
+            handler = client._flows.route_for_scope(scope)
             if handler is None:
                 try:
                     if client._store.stateful and ctx.cookie(client._cookie.name):

@@ -488,7 +488,7 @@ class Auth0Client:
                 ctx = self._bound()  # raises
         else:
             ctx = self._context_for(request)
-        session = ctx.session
+        session = ctx.session  # _read, inlined: this runs on every request
         if session is UNREAD:
             session = ctx.session = await self._store.read(ctx)
         return session  # type: ignore[return-value]

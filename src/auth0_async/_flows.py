@@ -218,6 +218,22 @@ class LoginFlows:
 
     # -- routing ---------------------------------------------------------------------------
 
+    def route_for_scope(
+        self, scope: Mapping[str, Any]
+    ) -> Callable[[RequestContext, Any], Awaitable[RouteResponse]] | None:
+        """Return the handler for an ASGI scope's method and path, or ``None``."""
+        path = scope.get("path", "/")
+        root = scope.get("root_path")
+        if type(path) is str and not root:
+            if path not in self.route_paths and (len(path) < 2 or path[-1] != "/"):
+                return None  # the common case, decided by one set lookup
+        else:
+            path = str(path)
+            root = "" if root is None else str(root)
+            if root and path.startswith(root):
+                path = path[len(root) :] or "/"
+        return self.route_for(scope.get("method", "GET"), path)
+
     def route_for(
         self, method: str, path: str
     ) -> Callable[[RequestContext, Any], Awaitable[RouteResponse]] | None:
