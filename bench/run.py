@@ -111,6 +111,14 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def timing_table(rows: list[dict[str, Any]], ratio_header: str) -> str:
+    """Markdown table of timed rows: path, median µs, ratio, note."""
+    return table(
+        ["path", "median µs", ratio_header, "note"],
+        [[r["name"], us(r["seconds"]), fmt_ratio(r["ratio"]), r["note"]] for r in rows],
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -1052,13 +1060,7 @@ def report(results: dict[str, Any]) -> str:
             parts += [
                 f"### {size_label(entry['size'])} cookie ({entry['cookie_chars']} chars, {chunks})",
                 "",
-                table(
-                    ["path", "median µs", "× limit", "note"],
-                    [
-                        [r["name"], us(r["seconds"]), fmt_ratio(r["ratio"]), r["note"]]
-                        for r in entry["rows"]
-                    ],
-                ),
+                timing_table(entry["rows"], "× limit"),
                 "",
             ]
     if "write" in results:
@@ -1067,13 +1069,7 @@ def report(results: dict[str, Any]) -> str:
             parts += [
                 f"### {size_label(entry['size'])} session",
                 "",
-                table(
-                    ["path", "median µs", "ratio", "note"],
-                    [
-                        [r["name"], us(r["seconds"]), fmt_ratio(r["ratio"]), r["note"]]
-                        for r in entry["rows"]
-                    ],
-                ),
+                timing_table(entry["rows"], "ratio"),
                 "",
             ]
         parts.append(
