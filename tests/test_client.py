@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ from auth0_async import (
     SessionData,
     SessionError,
 )
+from auth0_async._context import RequestContext
 from auth0_async._crypto import CookieCipher
 from auth0_async._models import session_from_wire
 from auth0_async.testing import FrozenClock, generate_session_cookie
@@ -216,6 +218,34 @@ async def test_anonymous_requests_pass_through_untouched() -> None:
     assert seen == [None]
     assert response.all("set-cookie") == []
     assert response.header("cache-control") == "public, max-age=60"
+
+
+async def test_a_request_leaves_no_reference_cycle() -> None:
+    # The context binds the scope and the scope binds the context: unless the middleware
+    # unbinds it, every request's context and session wait for the cyclic collector.
+    auth0 = make()
+    seen: list[SessionData | None] = []
+    app = app_reading(auth0, seen)
+    scopes = [
+        http_scope(f"__session={cookie_for()}"),  # read, then rolled at response start
+        http_scope(None),
+        http_scope(f"__session={cookie_for()}", path="/auth/profile"),  # an auth route
+    ]
+    gc.collect()
+    gc.disable()
+    try:
+        responses = [await call(app, scope) for scope in scopes]
+        left = [
+            o
+            for o in gc.get_objects()
+            if type(o) is RequestContext and any(o.request is s for s in scopes)
+        ]
+    finally:
+        gc.enable()
+    assert [r.status for r in responses] == [200, 200, 200]
+    assert responses[0].cookie_value("__session")  # the roll wrote a cookie
+    assert left == []
+    assert not any(key.startswith("auth0_async.context") for s in scopes for key in s)
 
 
 async def test_rolling_reissues_with_inactivity_max_age_and_no_store() -> None:

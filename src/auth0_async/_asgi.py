@@ -105,6 +105,10 @@ class Auth0Middleware:
             await response.send(send_with_cookies)
         finally:
             client._context.reset(token)
+            if isinstance(scope, dict):
+                # The context refers to the scope (its request): leaving it in the scope would
+                # make a reference cycle, freed only by the cyclic GC with the whole session.
+                scope.pop(client._scope_key, None)
 
     async def _finish(self, ctx: RequestContext, message: Message) -> Message:
         try:
