@@ -8,9 +8,10 @@ Every app answers `200 ok` (2 bytes). The auth0 app is the same app behind
 controls: `passthrough` (the bare app behind a middleware that only wraps `send`),
 `bare-set-cookie` (the bare app sending what a re-issue adds to a response: one
 3.3 KB session `Set-Cookie` and the three no-store headers, with no session logic),
-and `starlette` / `starlette-auth0` (one Starlette route, without and with
-`auth0.middleware`). The server exits by itself after `--max-seconds` (a bound, in
-case its parent dies).
+`bare-limit-read` / `bare-limit-read-warm` (the bare app reading its session cookie the
+practical limit's way, cold or with the payload remembered), and `starlette` /
+`starlette-auth0` (one Starlette route, without and with `auth0.middleware`). The
+server exits by itself after `--max-seconds` (a bound, in case its parent dies).
 """
 
 from __future__ import annotations
@@ -88,6 +89,31 @@ def bare_set_cookie() -> ASGIApp:
     return app
 
 
+def bare_limit_read(*, warm: bool) -> ASGIApp:
+    """The bare app reading the request's session the practical limit's way, no SDK.
+
+    Cold: split, base64, one AES-GCM, one Struct decode on every request (what any
+    correct cookie reader costs). Warm: the payload remembered by cookie value, so only
+    the split and the Struct decode (a reader with a payload cache, on a repeat visit).
+    """
+    import bench_workloads as w
+
+    last: tuple[str, Callable[[], object]] | None = None
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal last
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                header = value.decode("latin-1")
+                if last is None or last[0] != header:  # key and decoder, once per header
+                    last = (header, w.limit_read(header, warm=warm))
+                last[1]()
+        await send(_START)
+        await send(_BODY)
+
+    return app
+
+
 def starlette_app(auth0: Auth0Client | None) -> ASGIApp:
     from starlette.applications import Starlette
     from starlette.requests import Request  # noqa: TC002 (Starlette reads the annotation)
@@ -148,7 +174,16 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--app",
-        choices=["bare", "passthrough", "auth0", "bare-set-cookie", "starlette", "starlette-auth0"],
+        choices=[
+            "bare",
+            "passthrough",
+            "auth0",
+            "bare-set-cookie",
+            "bare-limit-read",
+            "bare-limit-read-warm",
+            "starlette",
+            "starlette-auth0",
+        ],
         required=True,
     )
     parser.add_argument("--port", type=int, required=True)
@@ -162,6 +197,8 @@ def main() -> int:
         "bare": lambda: bare,
         "passthrough": lambda: passthrough,
         "bare-set-cookie": bare_set_cookie,
+        "bare-limit-read": lambda: bare_limit_read(warm=False),
+        "bare-limit-read-warm": lambda: bare_limit_read(warm=True),
         "starlette": lambda: starlette_app(None),
         "auth0": lambda: with_auth0(client(args.rolling_threshold, args.redis_url)),
         "starlette-auth0": lambda: starlette_app(client(args.rolling_threshold, args.redis_url)),

@@ -685,6 +685,20 @@ def middleware_section(
             "target": None,
             "expect_set_cookie": True,
         },
+        {
+            "name": "control: bare app reading the 3.3 KB session the limit's way, cold (vs bare)",
+            "app": ["--app", "bare-limit-read"],
+            "cookie": lambda: w.cookie_header(w.session_cookie(wire)),
+            "target": None,
+            "expect_set_cookie": False,
+        },
+        {
+            "name": "control: the same with the payload remembered, warm (vs bare)",
+            "app": ["--app", "bare-limit-read-warm"],
+            "cookie": lambda: w.cookie_header(w.session_cookie(wire)),
+            "target": None,
+            "expect_set_cookie": False,
+        },
     ]
     if importlib.util.find_spec("starlette") is not None:
         scenarios += [
