@@ -424,7 +424,11 @@ class Auth0Client:
     # -- request binding --------------------------------------------------------------
 
     def bind(self, scope: Mapping[str, Any], request: object | None = None) -> RequestContext:
-        """Create the request context for an ASGI scope (the middleware's job)."""
+        """Create the request context for an ASGI scope (the middleware's job).
+
+        The context is stored in the scope and refers to it: the middleware removes it
+        from the scope when the request ends, so both are freed without the cyclic GC.
+        """
         ctx = RequestContext.from_scope(scope, request)
         ctx.bound = True
         if isinstance(scope, dict):
