@@ -62,7 +62,11 @@ class Auth0Middleware:
                 nonlocal started
                 if message["type"] == "http.response.start":
                     started = True
-                    if ctx.pending or ctx.no_store or (ctx.session is not None and client._may_roll(ctx)):
+                    if (
+                        ctx.pending
+                        or ctx.no_store
+                        or (ctx.session is not None and client._may_roll(ctx))
+                    ):
                         message = await self._finish(ctx, message)
                     ctx.closed = (
                         "the response has already started: the session can no longer be "

@@ -186,10 +186,11 @@ class RequestContext:
                     jar = self.cookies
                     break
             else:
-                early = self._early_writes
-                if early is None:
-                    return []
-                return [n for n, v in early.items() if v is not None and n.startswith(prefixes)]
+                names: list[str] = []
+                for name, value in (self._early_writes or {}).items():  # a loop: no frame
+                    if value is not None and name.startswith(prefixes):
+                        names.append(name)
+                return names
         return [n for n in jar if n.startswith(prefixes)]
 
     def _jar_set(self, name: str, value: str | None) -> None:
