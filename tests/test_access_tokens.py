@@ -10,14 +10,18 @@ import anyio
 import httpx
 import msgspec
 import pytest
+from joserfc import jwt
 
 from auth0_async import AccessToken, AccessTokenError, Auth0Client, SessionData
 from auth0_async._access_tokens import merge_scopes
+from auth0_async._crypto import CookieCipher
+from auth0_async._models import decode_session, session_from_wire
+from auth0_async.stores import MemorySessionStore
 from auth0_async.testing import FrozenClock, generate_session_cookie
 
 from .asgi_driver import call
 from .conftest import SECRET, http_scope
-from .fakes import APP, FakeProvider, make_client, not_found
+from .fakes import APP, ISSUER, RSA, FakeProvider, make_client, not_found
 
 pytestmark = pytest.mark.anyio
 
@@ -394,3 +398,184 @@ def test_merge_scopes() -> None:
 
 def test_access_token_repr_hides_the_token() -> None:
     assert "secret-token" not in repr(AccessToken(token="secret-token", expires_at=1))
+
+
+# --- the refreshed ID token must name the session's user (OIDC Core 12.2) ------------------
+
+
+def signed_id_token(**claims: Any) -> str:
+    """An ID token the fake provider would issue, valid at the tests' clock."""
+    base = {
+        "iss": ISSUER,
+        "aud": "cid",
+        "sub": "auth0|1",
+        "sid": "s1",
+        "iat": T0,
+        "exp": T0 + 600,
+        "name": "One",
+    }
+    base.update(claims)
+    return jwt.encode({"alg": "RS256", "kid": "k1"}, base, RSA, algorithms=["RS256"])
+
+
+def refresh_with_id_token(provider: FakeProvider, **claims: Any) -> None:
+    """Answer refresh grants with new tokens and an ID token carrying ``claims``."""
+
+    def body(_form: dict[str, str]) -> bytes:
+        return msgspec.json.encode(
+            {
+                "access_token": "at-new",
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "refresh_token": "rt-2",
+                "scope": "openid profile",
+                "id_token": signed_id_token(**claims),
+            }
+        )
+
+    provider.token_body = body
+
+
+def assert_untouched(
+    token: AccessToken | AccessTokenError, cookies: list[str], session: SessionData | None
+) -> AccessTokenError:
+    assert isinstance(token, AccessTokenError)
+    assert token.code == "failed_to_refresh_token"
+    # Nothing of the refresh was written: the only cookie is the middleware's rolling
+    # re-issue of the very same session (and nothing was deleted).
+    sessions = [session]
+    for line in cookies:
+        assert line.startswith("__session=ey"), line
+        opened = CookieCipher([SECRET]).decrypt(line.split(";", 1)[0].split("=", 1)[1])
+        assert opened is not None
+        sessions.append(decode_session(opened[1]))
+    for seen in sessions:
+        assert seen is not None
+        assert seen.user.sub == "auth0|1"
+        assert seen.user.get("name") == "One"
+        assert seen.token_set.access_token == "at-old"
+        assert seen.token_set.refresh_token == "rt-1"
+    return token
+
+
+async def test_a_refreshed_id_token_for_the_same_user_is_merged(provider: FakeProvider) -> None:
+    refresh_with_id_token(provider, name="One Renamed")
+    token, cookies, session = await token_via(client(provider), session_cookie(expires_at=T0))
+    assert isinstance(token, AccessToken)
+    assert token.token == "at-new"
+    assert any(line.startswith("__session=ey") for line in cookies)
+    assert session is not None
+    assert session.user.sub == "auth0|1"
+    assert session.user.get("name") == "One Renamed"
+
+
+async def test_a_refreshed_id_token_for_another_sub_is_refused(provider: FakeProvider) -> None:
+    refresh_with_id_token(provider, sub="auth0|2", name="Two")
+    token, cookies, session = await token_via(client(provider), session_cookie(expires_at=T0))
+    error = assert_untouched(token, cookies, session)
+    assert "another user" in error.message
+    assert len(refresh_requests(provider)) == 1
+
+
+async def test_the_sub_is_compared_with_the_stored_id_token(provider: FakeProvider) -> None:
+    # The session's ID token (verified at login) is the reference, not a hook-shaped user.
+    refresh_with_id_token(provider, sub="auth0|1")
+    cookie = session_cookie(expires_at=T0)
+    wire = {
+        "user": {"sub": "auth0|1", "name": "One"},
+        "tokenSet": {
+            "accessToken": "at-old",
+            "expiresAt": T0,
+            "idToken": signed_id_token(sub="auth0|0"),
+            "refreshToken": "rt-1",
+        },
+        "internal": {"sid": "s1", "createdAt": T0},
+    }
+    cookie = generate_session_cookie(wire, secret=SECRET, clock=FrozenClock(T0))
+    token, cookies, session = await token_via(client(provider), cookie)
+    assert_untouched(token, cookies, session)
+
+
+async def test_a_refreshed_id_token_from_another_issuer_is_refused(provider: FakeProvider) -> None:
+    # The session was issued by another issuer (a changed domain, say): the refreshed ID
+    # token is valid for today's issuer, but it is not the original's.
+    refresh_with_id_token(provider)
+    wire = {
+        "user": {"sub": "auth0|1", "name": "One"},
+        "tokenSet": {
+            "accessToken": "at-old",
+            "expiresAt": T0,
+            "idToken": signed_id_token(iss="https://old-tenant.example.com/"),
+            "refreshToken": "rt-1",
+        },
+        "internal": {"sid": "s1", "createdAt": T0},
+    }
+    cookie = generate_session_cookie(wire, secret=SECRET, clock=FrozenClock(T0))
+    token, cookies, session = await token_via(client(provider), cookie)
+    error = assert_untouched(token, cookies, session)
+    assert "another issuer" in error.message
+    # The same session with an ID token from today's issuer refreshes fine.
+    wire["tokenSet"]["idToken"] = signed_id_token()  # type: ignore[index]
+    cookie = generate_session_cookie(wire, secret=SECRET, clock=FrozenClock(T0))
+    token, _, _ = await token_via(client(provider), cookie)
+    assert isinstance(token, AccessToken)
+
+
+# --- the upstream session_expiry ceiling -------------------------------------------------------
+
+
+def ceiling_wire(ceiling: int) -> dict[str, Any]:
+    return {
+        "user": {"sub": "auth0|1"},
+        "tokenSet": {"accessToken": "at-old", "expiresAt": T0 + 3600, "refreshToken": "rt-1"},
+        "internal": {"sid": "s1", "createdAt": T0, "sessionExpiresAt": ceiling},
+    }
+
+
+async def test_a_session_past_its_ceiling_is_session_expired(provider: FakeProvider) -> None:
+    cookie = generate_session_cookie(ceiling_wire(T0 + 40), secret=SECRET, clock=FrozenClock(T0))
+    # T0 + 10 is inside the 30 s leeway before the ceiling: the session has ended.
+    token, _, session = await token_via(client(provider), cookie)
+    assert isinstance(token, AccessTokenError)
+    assert token.code == "session_expired"
+    assert session is None
+    assert provider.requests == []
+    # Before the ceiling the same cookie serves its token; without a cookie it is missing_session.
+    live = generate_session_cookie(ceiling_wire(T0 + 41), secret=SECRET, clock=FrozenClock(T0))
+    token, _, _ = await token_via(client(provider), live)
+    assert isinstance(token, AccessToken)
+    auth0 = client(provider)
+    route = await call(
+        auth0.middleware(not_found),
+        http_scope(f"__session={cookie}", path="/auth/access-token", scheme="https"),
+    )
+    assert route.status == 401
+    assert json.loads(route.body)["error"]["code"] == "session_expired"
+    # As nextjs-auth0, the route also deletes the ended session's cookie.
+    assert any(
+        line.startswith("__session=;") and "Max-Age=0" in line for line in route.all("set-cookie")
+    )
+    anonymous = await call(auth0.middleware(not_found), http_scope(None, path="/auth/access-token"))
+    assert json.loads(anonymous.body)["error"]["code"] == "missing_session"
+
+
+async def test_a_stored_session_past_its_ceiling_is_session_expired(
+    provider: FakeProvider,
+) -> None:
+    store = MemorySessionStore(clock=FrozenClock(T0))
+    session = session_from_wire(ceiling_wire(T0 + 40))
+    await store.set("id-1", session, expires_at=T0 + 3600)
+    id_cookie = CookieCipher([SECRET]).encrypt(
+        msgspec.json.encode({"id": "id-1", "exp": T0 + 3600})
+    )
+    auth0 = client(provider, session_store=store)
+    token, _, after = await token_via(auth0, id_cookie)
+    assert isinstance(token, AccessTokenError)
+    assert token.code == "session_expired"
+    assert after is None
+    route = await call(
+        auth0.middleware(not_found),
+        http_scope(f"__session={id_cookie}", path="/auth/access-token", scheme="https"),
+    )
+    assert json.loads(route.body)["error"]["code"] == "session_expired"
+    assert await store.get("id-1") is None  # the ended record is deleted too

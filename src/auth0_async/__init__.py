@@ -58,6 +58,7 @@ from ._protocols import RefreshCoordinator as RefreshCoordinator
 from ._protocols import RequestSource as RequestSource
 from ._protocols import ResponseSink as ResponseSink
 from ._protocols import SessionStore as SessionStore
+from ._replay import ReplayCache as ReplayCache
 from ._responses import RouteResponse as RouteResponse
 from ._version import __version__ as __version__
 
@@ -87,6 +88,7 @@ __all__ = [
     "OAuthError",
     "OnCallback",
     "RefreshCoordinator",
+    "ReplayCache",
     "RequestContextError",
     "RequestLike",
     "RequestSource",

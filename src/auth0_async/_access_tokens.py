@@ -13,6 +13,8 @@ from typing import Any
 
 import msgspec
 
+from ._crypto import b64url_decode
+from ._exceptions import AccessTokenError
 from ._models import AccessTokenSet, SessionData, TokenSet
 
 __all__ = [
@@ -21,7 +23,9 @@ __all__ = [
     "Selection",
     "apply_refresh",
     "as_access_token",
+    "check_refreshed_identity",
     "merge_scopes",
+    "original_identity",
     "select_token_set",
 ]
 
@@ -50,6 +54,62 @@ class RefreshedTokens(msgspec.Struct, frozen=True, kw_only=True):
     refresh_token: str | None = None
     id_token: str | None = None
     claims: dict[str, Any] | None = None
+
+
+def _stored_claims(id_token: str | None) -> dict[str, Any]:
+    """Read the payload of the session's stored ID token (verified when stored), or ``{}``."""
+    if not id_token or len(id_token) > 16_384:
+        return {}
+    parts = id_token.split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        claims = msgspec.json.decode(b64url_decode(parts[1]))
+    except (ValueError, msgspec.DecodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def original_identity(session: SessionData) -> tuple[str | None, str]:
+    """Return the ``(iss, sub)`` the session was issued for.
+
+    Read from the stored ID token (it was verified at login or at the last
+    refresh, and it lives in the encrypted cookie or the session store); the
+    ``sub`` falls back to the user's, the ``iss`` to ``None`` (unknown).
+    """
+    claims = _stored_claims(session.token_set.id_token)
+    iss, sub = claims.get("iss"), claims.get("sub")
+    return (
+        iss if isinstance(iss, str) else None,
+        sub if isinstance(sub, str) and sub else session.user.sub,
+    )
+
+
+def check_refreshed_identity(session: SessionData, refreshed: RefreshedTokens) -> None:
+    """Refuse a refresh whose new ID token names another user or issuer (OIDC Core 12.2).
+
+    The ID token's signature, audience and issuer were verified when the grant
+    ran (``refreshed.claims`` is only set then); this adds that its ``iss`` and
+    ``sub`` are those of the session's original ID token.
+
+    Raises:
+        AccessTokenError: (``failed_to_refresh_token``) they differ.
+
+    """
+    claims = refreshed.claims
+    if not claims:
+        return
+    iss, sub = original_identity(session)
+    if claims.get("sub") != sub:
+        raise AccessTokenError(
+            "failed_to_refresh_token",
+            "The refreshed ID token is for another user (sub); the session was left unchanged.",
+        )
+    if iss is not None and claims.get("iss") != iss:
+        raise AccessTokenError(
+            "failed_to_refresh_token",
+            "The refreshed ID token is from another issuer (iss); the session was left unchanged.",
+        )
 
 
 def merge_scopes(*scopes: str | None) -> str:

@@ -33,6 +33,7 @@ from ._flows import LoginFlows, query_params
 from ._lifetime import Lifetime
 from ._models import SessionData
 from ._oidc import ClientSecretBasic, ClientSecretPost, OIDCClient, PrivateKeyJwt
+from ._replay import replay_cache_of
 from ._stateful import StatefulSessionStore
 from ._stateless import CookieSessionStore
 from ._token_flow import AccessTokenFlow
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from ._oidc import AuthorizationParameters, ClientAuth
     from ._persistence import SessionPersistence
     from ._protocols import RefreshCoordinator, RequestSource, ResponseSink, SessionStore
+    from ._replay import ReplayCache
     from ._types import ASGIApp, Clock
 
 __all__ = ["Auth0Client", "LoginResult", "RequestLike", "ResponseLike"]
@@ -126,7 +128,9 @@ class Auth0Client:
         app_base_url: the app's public URL, or a list of allowed ones.
         session: lifetime and cookie options.
         session_store: keep sessions server-side in this :class:`SessionStore` (the cookie
-            then holds only an encrypted session id); enables back-channel logout.
+            then holds only an encrypted session id); enables back-channel logout. A
+            store that is also a :class:`ReplayCache` (``RedisSessionStore`` is) shares
+            the memory of accepted logout tokens between app instances.
         session_store_timeout: seconds allowed for each session store call (default 5).
         allow_insecure_requests: allow an ``http://`` domain (local testing only).
         http_client: the ``httpx.AsyncClient`` to talk to the identity provider with.
@@ -222,6 +226,7 @@ class Auth0Client:
         )
         self._lifetime = Lifetime(self._session_config)
         self._store: SessionPersistence
+        replay_cache: ReplayCache | None = None
         if session_store is None:
             self._store = CookieSessionStore(
                 cipher=self._cipher, cookie=self._cookie, lifetime=self._lifetime, clock=self._clock
@@ -232,7 +237,7 @@ class Auth0Client:
                     raise ConfigurationError(
                         f"session_store must implement SessionStore ({method} is missing)"
                     )
-            self._store = StatefulSessionStore(
+            stateful = StatefulSessionStore(
                 store=session_store,
                 cipher=self._cipher,
                 cookie=self._cookie,
@@ -240,6 +245,8 @@ class Auth0Client:
                 clock=self._clock,
                 timeout=session_store_timeout,
             )
+            self._store = stateful
+            replay_cache = replay_cache_of(stateful)
         self._context: ContextVar[RequestContext | None] = ContextVar(
             f"auth0_async.context.{id(self):x}", default=None
         )
@@ -311,6 +318,7 @@ class Auth0Client:
             no_content_profile=no_content_profile_response_when_unauthenticated,
             backchannel_delete=self._backchannel_delete if session_store is not None else None,
             clock=self._clock,
+            replay_cache=replay_cache,
         )
         if isinstance(token_refresh_buffer, bool) or not 0 <= token_refresh_buffer < float("inf"):
             raise ConfigurationError("token_refresh_buffer must be a finite number of seconds >= 0")

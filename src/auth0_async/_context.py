@@ -92,8 +92,16 @@ class RequestContext:
         "pending",
         "request",
         "session",
+        "session_expired",
         "session_written",
     )
+
+    session_expired: bool
+    """Set (only) when the read found a session past its upstream ``session_expiry`` ceiling.
+
+    Left unset otherwise, so the per-request constructor pays nothing for it:
+    read it with ``getattr(ctx, "session_expired", False)``.
+    """
 
     def __init__(self, cookie_header: str, https: bool, request: object) -> None:
         self._cookie_header = cookie_header

@@ -143,25 +143,33 @@ def _header(segment: str) -> JWEHeader | None:
     return header
 
 
-def _derive_key(secret: str) -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=b"JWE CEK")
+def _derive_key(secret: str, info: bytes = b"JWE CEK") -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=info)
     return hkdf.derive(secret.encode("utf-8"))
+
+
+_SEAL_INFO = b"auth0_async sealed value"
+"""HKDF info of the key for :meth:`CookieCipher.seal`: never the cookie key itself."""
 
 
 class CookieCipher:
     """Encrypts with the first secret and decrypts with any of them (rotation).
+
+    Besides cookies (JWE), it seals values that travel through shared storage
+    (refresh results) with keys derived separately from the same secrets.
 
     Raises:
         ConfigurationError: no secret, or an empty one.
 
     """
 
-    __slots__ = ("_ciphers",)
+    __slots__ = ("_ciphers", "_sealers")
 
     def __init__(self, secrets: Sequence[str]) -> None:
         if not secrets or any(not s for s in secrets):
             raise ConfigurationError("secret must be a non-empty string (or a list of them)")
         self._ciphers = tuple(AESGCM(_derive_key(s)) for s in secrets)
+        self._sealers = tuple(AESGCM(_derive_key(s, _SEAL_INFO)) for s in secrets)
 
     def __repr__(self) -> str:
         return f"CookieCipher(<{len(self._ciphers)} secret(s)>)"
@@ -204,6 +212,36 @@ class CookieCipher:
         for cipher in self._ciphers:
             try:
                 return header, cipher.decrypt(iv, sealed, aad)
+            except InvalidTag:  # noqa: PERF203 (one try per configured secret)
+                continue
+        return None
+
+    def seal(self, payload: bytes, *, context: bytes) -> bytes:
+        """Encrypt ``payload`` bound to ``context`` (AES-256-GCM associated data).
+
+        Returns ASCII bytes (base64url of IV, ciphertext and tag) that
+        :meth:`unseal` opens only with the same ``context``: bind a value to
+        where it is stored and whom it is for, and a copy elsewhere is refused.
+        """
+        iv = os.urandom(12)
+        return b64url_encode(iv + self._sealers[0].encrypt(iv, payload, context)).encode("ascii")
+
+    def unseal(self, sealed: bytes, *, context: bytes) -> bytes | None:
+        """Return what :meth:`seal` sealed with ``context``, or ``None`` (never raises).
+
+        ``None`` for anything else: another context, another secret, tampered
+        or malformed input.
+        """
+        try:
+            raw = b64url_decode(sealed.decode("ascii"))
+        except ValueError:  # UnicodeDecodeError is a ValueError
+            return None
+        if len(raw) < 12 + 16:
+            return None
+        iv, body = raw[:12], raw[12:]
+        for cipher in self._sealers:
+            try:
+                return cipher.decrypt(iv, body, context)
             except InvalidTag:  # noqa: PERF203 (one try per configured secret)
                 continue
         return None

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from ._context import RequestContext
     from ._oidc import AuthorizationParameters, ClientAuth, OIDCClient
     from ._persistence import SessionPersistence
+    from ._replay import ReplayCache
     from ._transactions import TransactionStore
 
 __all__ = [
@@ -189,6 +190,7 @@ class LoginFlows:
         no_content_profile: bool,
         backchannel_delete: Callable[[str | None, str | None, str | None], Awaitable[int]] | None,
         clock: Callable[[], float],
+        replay_cache: ReplayCache | None = None,
     ) -> None:
         self._oidc = oidc
         self._client_id = client_id
@@ -208,7 +210,8 @@ class LoginFlows:
         self._no_content_profile = no_content_profile
         self._backchannel_delete = backchannel_delete
         self._clock = clock
-        self._seen_jti = JtiCache()
+        # Accepted logout-token jti values: shared when the session store offers it.
+        self._seen_jti: ReplayCache = replay_cache if replay_cache is not None else JtiCache()
         self._get_table: dict[str | None, _Handler] | None = None
         self.route_paths = frozenset(routes.paths())
         """Every configured route path: any other path (without a trailing slash) is the app's."""
@@ -666,6 +669,9 @@ class LoginFlows:
         except DiscoveryError as exc:
             logger.error("back-channel logout could not fetch the provider's keys: %s", exc)
             return RouteResponse.text("The identity provider's keys could not be fetched.", 503)
+        except SessionStoreError as exc:  # the shared jti memory, before anything was deleted
+            logger.error("back-channel logout could not check the token for replay: %s", exc)
+            return RouteResponse.text("The session store is unavailable.", 503)
         if self._backchannel_delete is None:
             return RouteResponse.text(
                 "Back-channel logout needs a stateful session store (Auth0Client(session_store=...)); "

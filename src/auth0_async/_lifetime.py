@@ -52,8 +52,14 @@ class Lifetime:
             return True
         if now > internal.created_at + self._absolute + EXP_LEEWAY:
             return False
-        ceiling = internal.session_expires_at
-        return ceiling is None or now < ceiling - IPSIE_LEEWAY
+        return not self.past_ceiling(session, now)
+
+    @staticmethod
+    def past_ceiling(session: SessionData, now: float) -> bool:
+        """Whether the upstream ``session_expiry`` ceiling (less its leeway) has been reached."""
+        internal = session.internal
+        ceiling = internal.session_expires_at if internal is not None else None
+        return ceiling is not None and now >= ceiling - IPSIE_LEEWAY
 
     def roll_due(self, session: SessionData, now: float) -> bool:
         """Whether re-issuing the cookie now would move its expiry by at least the threshold.

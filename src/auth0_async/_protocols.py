@@ -59,7 +59,9 @@ class RefreshCoordinator(Protocol):
             * While a flight for ``key`` is in progress (in this process or, for
               shared coordinators, on another instance), other callers wait for it
               and receive its result; they never call ``fetch`` themselves.
-            * A successful result (opaque bytes: already encrypted by auth0_async)
+            * A successful result (opaque ASCII bytes: already encrypted by
+              auth0_async, and bound to ``key`` and to the session's user, so a
+              value served under another key is refused, never adopted)
               stays available for a short time after the flight (tens of seconds),
               so that requests still carrying the old refresh token get the new
               tokens instead of replaying the rotated-out one.

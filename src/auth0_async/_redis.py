@@ -40,6 +40,10 @@ class RedisLike(Protocol):
         """Return one field of a hash, or ``None``."""
         ...
 
+    async def set(self, name: str, value: bytes, *, nx: bool, px: int) -> bool | None:
+        """``SET name value [NX] PX px``: ``True`` if written, ``None`` if ``NX`` kept it."""
+        ...
+
 
 def check_client(redis: object, owner: str) -> None:
     """Refuse a client created with ``decode_responses=True`` (the classes store bytes).

@@ -109,7 +109,12 @@ class StatefulSessionStore:
         if session_id is None:
             return None
         session: SessionData | None = await self.call("get", self.store.get(session_id))
-        if session is None or not self._lifetime.is_live(session, self._clock()):
+        if session is None:
+            return None
+        now = self._clock()
+        if not self._lifetime.is_live(session, now):
+            if self._lifetime.past_ceiling(session, now):
+                ctx.session_expired = True
             return None
         return session
 

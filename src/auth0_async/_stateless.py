@@ -175,6 +175,8 @@ class CookieSessionStore:
             return None
         now = self._clock()
         if is_expired(session.exp, now) or not self._lifetime.is_live(session, now):
+            if self._lifetime.past_ceiling(session, now):
+                ctx.session_expired = True
             return None
         if cached is None and not header.legacy:
             self._remember(value, plaintext)

@@ -21,10 +21,18 @@ from ._access_tokens import (
     RefreshedTokens,
     apply_refresh,
     as_access_token,
+    check_refreshed_identity,
     merge_scopes,
+    original_identity,
     select_token_set,
 )
-from ._exceptions import AccessTokenError, OAuthError, TokenValidationError, TransportError
+from ._exceptions import (
+    AccessTokenError,
+    OAuthError,
+    SessionStoreError,
+    TokenValidationError,
+    TransportError,
+)
 from ._oidc import DEFAULT_SCOPE, parse_token_response, refresh_token_form
 from ._responses import RouteResponse
 
@@ -43,6 +51,17 @@ __all__ = ["AccessTokenFlow"]
 logger = logging.getLogger("auth0_async")
 _REFRESH_FAILED = "The access token has expired and there was an error while trying to refresh it."
 _RESULT_DECODER = msgspec.json.Decoder(RefreshedTokens)
+
+
+def _binding(key: str, session: SessionData) -> bytes:
+    """Build what a shared refresh result is bound to: its coordination key and the user.
+
+    Used as the AEAD associated data of the sealed result, so a result copied
+    to another key (or handed to another user's session) does not open.
+    """
+    _, sub = original_identity(session)
+    sid = session.internal.sid if session.internal is not None else None
+    return msgspec.json.encode(("auth0_async/refresh-result/1", key, sub, sid))
 
 
 class AccessTokenFlow:
@@ -102,12 +121,19 @@ class AccessTokenFlow:
         """Return a usable access token, refreshing (once for all concurrent callers) when due.
 
         Raises:
-            AccessTokenError: ``missing_session``, ``missing_refresh_token`` or
-                ``failed_to_refresh_token`` (with the provider's error as ``cause``).
+            AccessTokenError: ``missing_session``, ``session_expired`` (the
+                upstream ``session_expiry`` ceiling was reached),
+                ``missing_refresh_token`` or ``failed_to_refresh_token`` (with
+                the provider's error as ``cause``).
 
         """
         session = await self._read_session(ctx)
         if session is None:
+            if getattr(ctx, "session_expired", False):
+                raise AccessTokenError(
+                    "session_expired",
+                    "The user's session has expired. The user needs to re-authenticate.",
+                )
             raise AccessTokenError("missing_session", "The user does not have an active session.")
         requested = None
         if scope is not None:
@@ -150,7 +176,9 @@ class AccessTokenFlow:
         assert refresh_token is not None
         main_audience = session.token_set.audience or self._default_audience
         to_main = selection.main if selection is not None else audience in (None, main_audience)
-        refreshed = await self._refresh(refresh_token, audience=audience, scope=requested)
+        refreshed = await self._refresh(session, refresh_token, audience=audience, scope=requested)
+        # Before anything is written: a refresh for another user leaves the session as it was.
+        check_refreshed_identity(session, refreshed)
         updated = apply_refresh(
             session,
             refreshed,
@@ -175,10 +203,11 @@ class AccessTokenFlow:
         )
 
     async def _refresh(
-        self, refresh_token: str, *, audience: str | None, scope: str | None
+        self, session: SessionData, refresh_token: str, *, audience: str | None, scope: str | None
     ) -> RefreshedTokens:
         material = "\0".join((refresh_token, audience or "", scope or ""))
         key = hashlib.sha256(material.encode("utf-8")).hexdigest()
+        binding = _binding(key, session)
 
         async def fetch() -> bytes:
             oidc = self._oidc()
@@ -208,7 +237,7 @@ class AccessTokenFlow:
                 id_token=id_token,
                 claims=claims,
             )
-            return self._cipher.encrypt(msgspec.json.encode(result)).encode("ascii")
+            return self._cipher.seal(msgspec.json.encode(result), context=binding)
 
         try:
             blob = await self._coordinator.coordinate(key, fetch)
@@ -220,13 +249,17 @@ class AccessTokenFlow:
             raise AccessTokenError(
                 "failed_to_refresh_token", f"{_REFRESH_FAILED} ({exc.message})"
             ) from exc
-        opened = self._cipher.decrypt(blob.decode("ascii", "replace"))
+        # A result sealed for another key or user (copied within a shared store) does not open.
+        opened = self._cipher.unseal(blob, context=binding)
         if opened is None:
+            logger.warning(
+                "refused a shared refresh result: sealed for another key or user, or another secret"
+            )
             raise AccessTokenError(
                 "failed_to_refresh_token", f"{_REFRESH_FAILED} (unreadable shared result)"
             )
         try:
-            return _RESULT_DECODER.decode(opened[1])
+            return _RESULT_DECODER.decode(opened)
         except msgspec.DecodeError:
             raise AccessTokenError(
                 "failed_to_refresh_token", f"{_REFRESH_FAILED} (malformed shared result)"
@@ -243,6 +276,12 @@ class AccessTokenFlow:
                 merge=query.get("mergeScopes") != "false",
             )
         except AccessTokenError as exc:
+            if exc.code == "session_expired":
+                # As nextjs-auth0: the ended session's cookie (and record) go too.
+                try:
+                    await self._sessions.delete(ctx)
+                except SessionStoreError as store_exc:
+                    logger.warning("could not delete an expired session: %s", store_exc)
             return RouteResponse.json({"error": {"message": exc.message, "code": exc.code}}, 401)
         expires_in = max(0, token.expires_at - int(self._clock())) if token.expires_at else 0
         body: dict[str, Any] = {

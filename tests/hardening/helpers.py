@@ -106,6 +106,8 @@ class StrictProvider(FakeProvider):
         super().__init__()
         self.codes: dict[str, Grant] = {}
         self.live_refresh_tokens: set[str] = {first_refresh_token}
+        # Whose grant each refresh token continues: a refreshed ID token names that user.
+        self.refresh_owner: dict[str, str] = {}
         self.last_refresh_token = first_refresh_token
         self.minted = 0
         self.reused: list[str] = []
@@ -203,13 +205,15 @@ class StrictProvider(FakeProvider):
             return self._invalid_grant("redirect_uri mismatch")
         self.nonce = grant.nonce
         self.claims["sub"] = grant.sub
+        refresh_token = self.next_refresh_token()
+        self.refresh_owner[refresh_token] = grant.sub
         return httpx.Response(
             200,
             json={
                 "access_token": f"at-code-{len(self.codes)}",
                 "token_type": "Bearer",
                 "expires_in": 60,
-                "refresh_token": self.next_refresh_token(),
+                "refresh_token": refresh_token,
                 "id_token": self.id_token(),
                 "scope": "openid profile offline_access",
             },
@@ -221,16 +225,19 @@ class StrictProvider(FakeProvider):
             self.reused.append(token)
             return self._invalid_grant("refresh token reused or unknown")
         self.live_refresh_tokens.discard(token)
+        owner = self.refresh_owner.get(token, "auth0|1")
+        rotated = self.next_refresh_token()
+        self.refresh_owner[rotated] = owner
         body: dict[str, Any] = {
-            "access_token": f"at-{self.minted + 1}",
+            "access_token": f"at-{self.minted}",
             "token_type": "Bearer",
             "expires_in": 3600,
-            "refresh_token": self.next_refresh_token(),
+            "refresh_token": rotated,
             "scope": form.get("scope", "openid profile offline_access"),
         }
         if self.refresh_id_token:
             self.nonce = ""
-            self.claims.update({"sub": "auth0|1", "nonce": None})
+            self.claims.update({"sub": owner, "nonce": None})
             body["id_token"] = self.id_token()
         return httpx.Response(200, json=body)
 

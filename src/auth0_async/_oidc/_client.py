@@ -18,12 +18,18 @@ import anyio
 import httpx
 import msgspec
 
-from .._exceptions import ConfigurationError, DiscoveryError, KeyNotFoundError, TransportError
+from .._exceptions import (
+    ConfigurationError,
+    DiscoveryError,
+    KeyNotFoundError,
+    TokenValidationError,
+    TransportError,
+)
 from ._cache import CachedFetch
 from ._discovery import ProviderMetadata, discovery_url, parse_jwks, parse_metadata
 from ._id_token import DEFAULT_LEEWAY, validate_id_token
 from ._jws import DEFAULT_ALGORITHMS, select_keys, signing_algorithms
-from ._logout_token import JtiCache, validate_logout_token
+from ._logout_token import LOGOUT_TOKEN_MAX_AGE, check_logout_token, retain_until
 from ._tokens import oauth_error_from
 
 if TYPE_CHECKING:
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
     from joserfc.jwk import Key, KeySet
     from typing_extensions import Self
 
+    from .._replay import ReplayCache
     from .._types import Clock
     from ._client_auth import ClientAuth
 
@@ -213,33 +220,46 @@ class OIDCClient:
         token: str,
         *,
         client_id: str,
-        seen_jti: JtiCache,
+        seen_jti: ReplayCache,
+        max_age: float = LOGOUT_TOKEN_MAX_AGE,
         leeway: int = DEFAULT_LEEWAY,
         algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
     ) -> dict[str, Any]:
-        """Validate a back-channel logout token (see ``validate_logout_token``).
+        """Validate a back-channel logout token (see ``check_logout_token``), refusing replays.
+
+        Once every other check passed, the token's ``jti`` is remembered in
+        ``seen_jti`` until ``retain_until(now, max_age, leeway)``; a ``jti``
+        it already holds (accepted here, or by another instance sharing it)
+        is a replay.
 
         Raises:
             TokenValidationError: the token is invalid or replayed.
             DiscoveryError: discovery or the JWKS cannot be fetched.
+            SessionStoreError: a shared ``seen_jti`` failed or did not answer.
 
         """
         metadata = await self.metadata()
 
         def validate(keys: KeySet) -> dict[str, Any]:
-            return validate_logout_token(
+            return check_logout_token(
                 token,
                 keys=keys,
                 issuer=metadata.issuer,
                 client_id=client_id,
                 now=self._clock(),
-                seen_jti=seen_jti,
+                max_age=max_age,
                 leeway=leeway,
                 algorithms=algorithms,
                 supported_algorithms=metadata.id_token_signing_alg_values_supported,
             )
 
-        return await self._with_key_retry(validate)
+        claims = await self._with_key_retry(validate)
+        now = self._clock()
+        if not await seen_jti.remember_jti(
+            metadata.issuer, claims["jti"], now=now, until=retain_until(now, max_age, leeway)
+        ):
+            raise TokenValidationError("logout token jti was already used (replay)")
+        return claims
 
     async def _with_key_retry(self, validate: Callable[[KeySet], dict[str, Any]]) -> dict[str, Any]:
         keys = await self.jwks()

@@ -20,9 +20,28 @@ if TYPE_CHECKING:
 
     from joserfc.jwk import KeySet
 
-__all__ = ["BACKCHANNEL_LOGOUT_EVENT", "JtiCache", "validate_logout_token"]
+__all__ = [
+    "BACKCHANNEL_LOGOUT_EVENT",
+    "LOGOUT_TOKEN_MAX_AGE",
+    "JtiCache",
+    "check_logout_token",
+    "retain_until",
+    "validate_logout_token",
+]
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_MAX_AGE = 600.0
+"""Seconds (plus leeway) a logout token is accepted after its ``iat``, and its ``jti`` remembered."""
+
+
+def retain_until(now: float, max_age: float, leeway: float) -> float:
+    """When an accepted ``jti`` may be forgotten: ``now + max_age + 2 * leeway``.
+
+    A token is accepted while ``iat + max_age + leeway >= now`` and ``iat`` may
+    be up to ``leeway`` in the future, so it stays acceptable until ``now +
+    max_age + 2 * leeway``; its ``jti`` is remembered that long.
+    """
+    return now + max_age + 2 * leeway
 
 
 class JtiCache:
@@ -31,8 +50,9 @@ class JtiCache:
     ``ttl`` is also the oldest ``iat`` (plus leeway) a logout token may have:
     anything older could no longer be recognised as a replay. When
     ``max_entries`` is reached the oldest entry is forgotten. Not shared
-    between processes; a deployment with several workers accepts a replay
-    once per worker at most.
+    between processes: the default :class:`~auth0_async.ReplayCache` of an
+    ``Auth0Client`` whose session store offers no shared one (a deployment
+    with several workers then accepts a replay once per worker at most).
 
     Raises:
         ValueError: ``ttl`` or ``max_entries`` is not positive.
@@ -66,9 +86,22 @@ class JtiCache:
 
     def add(self, issuer: str, jti: str, *, now: float, leeway: float = 0) -> None:
         """Remember ``jti`` from ``issuer`` until ``now + ttl + 2 * leeway``."""
-        self._entries[(issuer, jti)] = now + self.ttl + 2 * leeway
+        self._remember(issuer, jti, now=now, until=retain_until(now, self.ttl, leeway))
+
+    def _remember(self, issuer: str, jti: str, *, now: float, until: float) -> None:
+        self._entries[(issuer, jti)] = until
         self._entries.move_to_end((issuer, jti))
         self._purge(now)
+
+    async def remember_jti(self, issuer: str, jti: str, *, now: float, until: float) -> bool:
+        """Remember ``jti`` from ``issuer`` until ``until``; ``False`` if it already was.
+
+        Atomic within the process: there is no await between the look and the write.
+        """
+        if self.seen(issuer, jti, now=now):
+            return False
+        self._remember(issuer, jti, now=now, until=until)
+        return True
 
 
 def validate_logout_token(
@@ -85,14 +118,57 @@ def validate_logout_token(
 ) -> dict[str, Any]:
     """Verify a logout token and return its claims (``sid`` and/or ``sub`` say what to end).
 
+    Every check of :func:`check_logout_token` (with ``max_age=seen_jti.ttl``),
+    then ``jti`` not seen before. The ``jti`` is remembered only after every
+    other check passed.
+
+    Raises:
+        KeyNotFoundError: no JWKS key fits the token's ``kid``/``alg``.
+        TokenValidationError: any other check failed; the message names it.
+        ConfigurationError: ``algorithms`` names an algorithm that cannot be pinned.
+
+    """
+    claims = check_logout_token(
+        token,
+        keys=keys,
+        issuer=issuer,
+        client_id=client_id,
+        now=now,
+        max_age=seen_jti.ttl,
+        leeway=leeway,
+        algorithms=algorithms,
+        supported_algorithms=supported_algorithms,
+    )
+    jti = claims["jti"]
+    if seen_jti.seen(issuer, jti, now=now):
+        raise TokenValidationError("logout token jti was already used (replay)")
+    seen_jti.add(issuer, jti, now=now, leeway=leeway)
+    return claims
+
+
+def check_logout_token(
+    token: str,
+    *,
+    keys: KeySet,
+    issuer: str,
+    client_id: str,
+    now: float,
+    max_age: float = LOGOUT_TOKEN_MAX_AGE,
+    leeway: int = DEFAULT_LEEWAY,
+    algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
+    supported_algorithms: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """Verify a logout token, all but replay, and return its claims (with a string ``jti``).
+
     Checks: signature with a JWKS key under an allowed algorithm; ``typ``, when
     present, is ``logout+jwt`` (any case, ``application/`` optional); ``iss``
     equals ``issuer``; ``aud`` contains ``client_id``; ``iat`` present, not in
-    the future and not older than ``seen_jti.ttl`` (± ``leeway``); ``exp``, when
+    the future and not older than ``max_age`` (± ``leeway``); ``exp``, when
     present, not passed; ``events`` holds the back-channel logout member as a
     JSON object; ``sid`` or ``sub`` present, each a string when present;
-    no ``nonce``; ``jti`` a string not seen before. The ``jti`` is remembered
-    only after every other check passed.
+    no ``nonce``; ``jti`` a non-empty string. The caller then refuses a
+    ``jti`` it has already accepted, remembering it until
+    :func:`retain_until`.
 
     Raises:
         KeyNotFoundError: no JWKS key fits the token's ``kid``/``alg``.
@@ -112,7 +188,7 @@ def validate_logout_token(
         raise TokenValidationError("logout token has no iat")
     if iat - leeway > now:
         raise TokenValidationError("logout token iat is in the future")
-    if iat + seen_jti.ttl + leeway < now:
+    if iat + max_age + leeway < now:
         raise TokenValidationError("logout token is too old (iat)")
     exp = numeric_claim(claims, "exp", "logout token")
     if exp is not None and exp + leeway <= now:
@@ -132,7 +208,4 @@ def validate_logout_token(
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti:
         raise TokenValidationError("logout token has no jti")
-    if seen_jti.seen(issuer, jti, now=now):
-        raise TokenValidationError("logout token jti was already used (replay)")
-    seen_jti.add(issuer, jti, now=now, leeway=leeway)
     return claims

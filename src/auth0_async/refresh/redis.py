@@ -184,7 +184,12 @@ class RedisRefreshCoordinator:
     ``lock_timeout``; every Redis command is bounded by ``command_timeout``.
 
     The stored values are the opaque bytes ``fetch`` returns (already
-    encrypted by auth0_async); they are never logged.
+    encrypted by auth0_async); they are never logged. Each is sealed with its
+    key and the session's ``sub`` and ``sid`` as associated data: a value that
+    someone with write access to Redis copies under another key does not open
+    there, and the refresh fails instead of handing over another user's tokens.
+    (Such a writer can still make refreshes fail, and error descriptions are
+    not authenticated: protect the Redis as you protect the session store.)
 
     Requires an asyncio event loop: ``redis.asyncio`` does not run on trio.
 

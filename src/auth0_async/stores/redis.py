@@ -12,6 +12,10 @@ Keys, for a prefix ``P`` (``auth0_async:session:`` by default)::
     Psub:{<sub>}   sorted set   member <id>, score: that session's ix
                    EXPIREAT the highest score; members whose score has passed are dropped
 
+    Pjti:{<h>}     string "1"   an accepted back-channel logout token; <h> is the
+                   SHA-256 hex of its issuer and jti. PX: as long as such a
+                   token would still be accepted (see ``remember_jti``)
+
 Every command and script touches a single key, so the store works unchanged on
 a Redis Cluster; the braces (hash tags) place each key by its session id, sid
 or sub alone.
@@ -36,6 +40,8 @@ that session.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import math
 from typing import TYPE_CHECKING, cast
 
 import msgspec
@@ -146,7 +152,8 @@ class RedisSessionStore:
 
     :meth:`update` is atomic (one Lua script that writes only if the record
     still exists), so a rolling write racing a logout never brings the session
-    back. Every Redis command is bounded by ``command_timeout``; a failure or
+    back. It is also a :class:`~auth0_async.ReplayCache`: the logout tokens
+    one instance accepted are refused as replays by every other. Every Redis command is bounded by ``command_timeout``; a failure or
     a timeout raises :class:`~auth0_async.SessionStoreError`, never returns
     ``None``.
 
@@ -303,6 +310,28 @@ class RedisSessionStore:
                 if isinstance(outcome, BaseException):
                     raise outcome
         return await self._eval(_WRITE, record, *args, ix) == 1
+
+    async def remember_jti(self, issuer: str, jti: str, *, now: float, until: float) -> bool:
+        """Remember an accepted logout token's ``jti`` until ``until``; ``False`` if it already was.
+
+        One ``SET NX PX`` (atomic across instances) on a key named by a digest
+        of ``issuer`` and ``jti``; see :class:`~auth0_async.ReplayCache`.
+        Only tokens that passed every other check get here (they are signed
+        by the provider), and each key expires on its own.
+
+        Raises:
+            SessionStoreError: Redis failed or did not answer in time.
+            ConfigurationError: not running on asyncio.
+
+        """
+        require_asyncio("RedisSessionStore")
+        digest = hashlib.sha256(f"{issuer}\0{jti}".encode()).hexdigest()
+        millis = max(1, math.ceil((until - now) * 1000))
+        written = await bounded(
+            self._redis.set(self._index("jti", digest), b"1", nx=True, px=millis),
+            self._command_timeout,
+        )
+        return bool(written)
 
     def _record(self, id: str) -> str:
         return f"{self._prefix}{{{id}}}"
