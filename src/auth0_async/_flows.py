@@ -347,7 +347,9 @@ class LoginFlows:
         """Queue a transaction cookie and return the provider URL to send the user to.
 
         Raises:
-            InvalidRequestError: an invalid ``max_age`` or ``scope`` in ``query``.
+            InvalidRequestError: an invalid ``max_age`` or ``scope`` in ``query``, or a
+                transaction too large for its cookie (a very long ``return_to``,
+                ``scope`` or ``audience``).
             DiscoveryError: the provider's metadata cannot be fetched.
             TransportError, OAuthError: pushed authorization failed.
             ConfigurationError: client id or credentials are missing.
@@ -367,6 +369,19 @@ class LoginFlows:
             configured=self._authorization_parameters,
             query=query,
         )
+        max_age = params.get("max_age")
+        # Sealed first: a transaction too large for its cookie is refused before any I/O.
+        sealed = self._transactions.seal(
+            TransactionState(
+                state=state,
+                nonce=nonce,
+                code_verifier=verifier,
+                return_to=path,
+                max_age=int(max_age) if max_age is not None else None,
+                scope=params.get("scope"),
+                audience=params.get("audience"),
+            )
+        )
         metadata = await oidc.metadata()
         if self._par:
             if not metadata.pushed_authorization_request_endpoint:
@@ -377,19 +392,7 @@ class LoginFlows:
             url = par_authorization_url(metadata, client_id=client_id, request_uri=request_uri)
         else:
             url = authorization_url(metadata, params)
-        max_age = params.get("max_age")
-        self._transactions.save(
-            ctx,
-            TransactionState(
-                state=state,
-                nonce=nonce,
-                code_verifier=verifier,
-                return_to=path,
-                max_age=int(max_age) if max_age is not None else None,
-                scope=params.get("scope"),
-                audience=params.get("audience"),
-            ),
-        )
+        self._transactions.save(ctx, sealed)
         return url
 
     async def _login_route(self, ctx: RequestContext, _body: Any) -> RouteResponse:
