@@ -56,13 +56,13 @@ class MemorySessionStore:
       :meth:`update`) since it was written; only when every record has been
       used, the least recently used one.
 
-    So fresh logins that are never used again (a flood of them, from any
-    number of accounts) only ever evict each other, and sessions people keep
-    using survive it. What is left: an attacker who also *uses* each new
-    session, from many accounts (one account holds at most
-    ``max_sessions_per_user``), can still push out the sessions that have gone
-    unused the longest. Size ``max_entries`` for the peak of concurrent
-    sessions, or use a shared store (Redis) that is bounded by memory instead.
+    So a flood of logins that are never used again, from any number of
+    accounts, costs the sessions in use at most one record (when the store
+    holds no unused one); after that the flood only evicts itself. What is
+    left: an attacker who also *uses* each new session, from many accounts
+    (one account holds at most ``max_sessions_per_user``), can still push out
+    the sessions that have gone unused the longest. Size ``max_entries`` for
+    the peak of concurrent sessions, or use a shared store such as Redis.
 
     Every call runs its read-modify-write without awaiting, so calls are
     atomic with respect to each other on one event loop, on asyncio and trio
