@@ -16,9 +16,12 @@ from ._exceptions import InvalidRequestError
 
 __all__ = ["ScopeHeaders", "ScopeRequest", "is_valid_host", "request_host", "server_host"]
 
-# RFC 3986 reg-name limited to unreserved characters (no sub-delims, no percent-encoding),
-# or an IP-literal; then an optional port. ``fullmatch``: ``$`` would accept a final "\n".
-_HOST = re.compile(r"(?:[A-Za-z0-9._~\-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?")
+# A DNS-like name (letters, digits, "_", "-" and inner dots; what the redirect checks in
+# ``_oidc._redirects`` accept as a host) or an IPv6 literal, then an optional port.
+# ``fullmatch``: ``$`` would accept a final "\n".
+_HOST = re.compile(
+    r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?"
+)
 
 
 def is_valid_host(value: str) -> bool:

@@ -13,8 +13,11 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from litestar import Litestar, get
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,7 +27,7 @@ from starlette.routing import Route
 from auth0_async import Auth0Client, InvalidRequestError
 from auth0_async._context import RequestContext
 from auth0_async._flows import query_params
-from auth0_async._request import ScopeRequest
+from auth0_async._request import ScopeRequest, is_valid_host
 from auth0_async.litestar import Auth0Plugin
 
 from ..asgi_driver import Response as DriverResponse
@@ -47,6 +50,12 @@ HOSTILE_HOSTS = [
     "app example",
     "app.example\n",
     "",
+    # Well-formed for RFC 3986, but no host a redirect target can be checked against:
+    "app~example",
+    "app.example.",
+    "-app.example",
+    ".app.example",
+    "app.example-",
 ]
 GOOD_HOSTS = ["testserver", "app.example:8443", "127.0.0.1:3000", "[::1]:3000", "web_1:8000"]
 ROUTES = [
@@ -109,6 +118,28 @@ async def test_a_malformed_host_is_a_400_on_every_route(
     response = await call(app, scope_with_hosts(method, path, query, host))
     assert_clean_400(response, caplog)
     assert provider.requests == []  # refused before anything else happened
+
+
+HOST_CHARS = "aZ09_-.~:[]@/?#%\\ \t\r\n\x00\x7f\u00e9!$&'()*+,;="
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=HOST_CHARS, max_size=12) | st.sampled_from(GOOD_HOSTS))
+def test_any_host_is_a_307_or_a_400_never_a_500(host: str) -> None:
+    """Whatever ``Host`` is sent, the login answers 307 (a host it accepts) or 400, quietly."""
+    encoded = host.encode("utf-8")
+
+    async def main() -> None:
+        for inferred in (False, True):
+            app = client(FakeProvider(), inferred=inferred).middleware(not_found)
+            for path in ("/auth/login", "/auth/logout"):
+                scope = scope_with_hosts("GET", path, b"returnTo=/real")
+                scope["headers"] = [(b"host", encoded)]
+                response = await call(app, scope)
+                accepted = is_valid_host(encoded.decode("latin-1"))
+                assert response.status == (307 if accepted else 400), (host, response.body)
+
+    anyio.run(main)
 
 
 @pytest.mark.parametrize(("method", "path", "query"), ROUTES)
