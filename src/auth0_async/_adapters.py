@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ._exceptions import AccessTokenError
 
 __all__ = [
+    "NOSNIFF",
     "NOT_AUTHENTICATED",
     "access_token_error_body",
     "login_location",
@@ -33,6 +34,9 @@ NOT_AUTHENTICATED: Final[Mapping[str, str]] = {
     "description": "The user does not have an active session or is not authenticated",
 }
 """The JSON body of a 401 for an API route without a session."""
+
+NOSNIFF: Final[Mapping[str, str]] = {"x-content-type-options": "nosniff"}
+"""Sent with every 401 and login redirect the adapters answer (as the ``/auth/*`` routes do)."""
 
 # RFC 3986 pchar minus "%" (the scope's path is already decoded, so "%" must be re-encoded).
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"

@@ -8,6 +8,7 @@ from ._context import CACHE_HEADERS, RequestContext
 from ._exceptions import InvalidRequestError, SessionStoreError
 from ._flows import LoginFlows
 from ._hooks import logger
+from ._request import request_host
 from ._responses import RouteResponse
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ class Auth0Middleware:
                 return
             ctx.session_written = True  # auth routes write what they mean to; no rolling touch
             try:
+                request_host(scope)  # a repeated or malformed Host is a 400 (RFC 9112 §3.2)
                 response = await handler(ctx, lambda: LoginFlows.read_form_body(receive))
                 response.check()  # an on_callback hook may have changed it after construction
             except InvalidRequestError as exc:

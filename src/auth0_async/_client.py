@@ -651,7 +651,8 @@ class Auth0Client:
         written onto ``response``.
 
         Raises:
-            InvalidRequestError: an invalid ``max_age`` or ``scope``.
+            InvalidRequestError: an invalid ``max_age`` or ``scope``, or a transaction
+                too large for its cookie (a very long ``return_to``, ``scope`` or ``audience``).
             DiscoveryError, TransportError, OAuthError: the provider failed.
             ConfigurationError: domain, client id or credentials are missing.
             RequestContextError: no request is bound and none was given.

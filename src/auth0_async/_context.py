@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CACHE_HEADERS",
+    "CONNECTION_COOKIE_PREFIX",
     "SCOPE_KEY",
     "UNREAD",
     "RequestContext",
@@ -42,6 +43,9 @@ CACHE_HEADERS: Final = (
     ("expires", "0"),
 )
 """Headers added to every response that writes a session cookie (no CDN may cache it)."""
+
+CONNECTION_COOKIE_PREFIX: Final = "__FC_"
+"""nextjs-auth0 v4 (stateless) keeps Token Vault connection tokens in ``__FC_<index>`` cookies."""
 
 
 class _Unread:
@@ -268,6 +272,24 @@ class RequestContext:
             self.delete_cookie(chunks[index], attributes)
         if not chunks_only and name in cookies:
             self.delete_cookie(name, attributes)
+
+    def delete_connection_cookies(self, attributes: CookieAttributes) -> None:
+        """Queue deletion of nextjs-auth0's ``__FC_<digits>`` cookies, where the request has them.
+
+        nextjs-auth0 v4 attaches every such cookie it can decrypt to whatever session
+        it reads (as ``connectionTokenSets``), so they must go whenever the session
+        they belong to ends or is replaced by another login. ``attributes`` are the
+        session cookie's, which nextjs-auth0 writes and deletes them with.
+
+        Raises:
+            SessionError: the response has already started (or the request is a websocket).
+
+        """
+        prefix = CONNECTION_COOKIE_PREFIX
+        for name in self.names_starting((prefix,)):
+            index = name[len(prefix) :]
+            if index.isdigit() and index.isascii():  # nextjs-auth0's /^\d+$/
+                self.delete_cookie(name, attributes)
 
     def _check_open(self) -> None:
         if self.closed is not None:

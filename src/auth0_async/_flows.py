@@ -9,13 +9,13 @@ HTTP answer — never a traceback in a browser.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import msgspec
 
+from ._context import scope_of
 from ._exceptions import (
     Auth0Error,
     AuthorizationError,
@@ -47,6 +47,7 @@ from ._oidc import (
     safe_return_to,
 )
 from ._oidc._tokens import authorization_code_form
+from ._request import is_valid_host, request_host, server_host
 from ._responses import RouteResponse
 from ._transactions import TransactionState
 
@@ -68,6 +69,7 @@ __all__ = [
     "OnCallback",
     "filter_default_id_token_claims",
     "query_params",
+    "request_origin",
 ]
 
 logger = logging.getLogger("auth0_async")
@@ -90,7 +92,6 @@ DEFAULT_ID_TOKEN_CLAIMS = frozenset(
 """The ID-token claims kept in ``session.user`` when no ``before_session_saved`` hook is set."""
 
 _MAX_FORM_BYTES = 64 * 1024
-_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 
 
 def filter_default_id_token_claims(claims: Mapping[str, Any]) -> dict[str, Any]:
@@ -125,15 +126,54 @@ OnCallback: TypeAlias = (
 """Hook deciding the callback's response; ``None`` keeps the default response."""
 
 
+def _split_url(ctx: RequestContext) -> SplitResult:
+    try:
+        parts = urlsplit(str(request_source(ctx).url))
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise InvalidRequestError("The request's URL (or Host header) is not valid.") from None
+    return parts
+
+
+def request_origin(ctx: RequestContext) -> tuple[str, str]:
+    """Return the request's scheme and ``host[:port]``, as the client addressed it.
+
+    The host is the ``Host`` header (else the server's address), and only when
+    it is a plain ``host[:port]``.
+
+    Raises:
+        InvalidRequestError: the ``Host`` header is repeated or malformed, or
+            there is no usable host at all.
+
+    """
+    scope = scope_of(ctx.request)
+    if scope is not None:
+        scheme = str(scope.get("scheme") or "http")
+        host = request_host(scope) or server_host(scope)
+    else:
+        parts = _split_url(ctx)
+        scheme, host = parts.scheme, parts.netloc
+    if not host or not is_valid_host(host):
+        raise InvalidRequestError("The request's Host header is not a valid host.")
+    return scheme, host
+
+
 def query_params(ctx: RequestContext) -> dict[str, str]:
     """Return the first value of each query parameter of the context's request.
 
+    The query is the request line's (``scope["query_string"]``) whenever the
+    request carries an ASGI scope; only a bare :class:`RequestSource` is read
+    through its ``url``.
+
     Raises:
-        InvalidRequestError: more than 200 parameters.
+        InvalidRequestError: more than 200 parameters, or a ``url`` that does not parse.
 
     """
-    source = request_source(ctx)
-    query = urlsplit(str(source.url)).query
+    scope = scope_of(ctx.request)
+    if scope is not None:  # the request line's query, never one re-parsed from a URL (Host)
+        query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    else:
+        query = _split_url(ctx).query
     params: dict[str, str] = {}
     try:
         pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=200)
@@ -272,11 +312,10 @@ class LoginFlows:
                 or its Host header cannot be trusted to build one.
 
         """
-        source = request_source(ctx)
-        parts = urlsplit(str(source.url))
-        origin = f"{parts.scheme}://{parts.netloc}".lower()
         if len(self._app_base_urls) == 1:
-            return self._app_base_urls[0]
+            return self._app_base_urls[0]  # the request's Host plays no part
+        scheme, host = request_origin(ctx)
+        origin = f"{scheme}://{host}".lower()
         if self._app_base_urls:
             for url in self._app_base_urls:
                 if url.startswith(origin) and (len(url) == len(origin) or url[len(origin)] == "/"):
@@ -284,8 +323,8 @@ class LoginFlows:
             raise InvalidRequestError(
                 "The request's origin is not one of the configured app_base_url values."
             )
-        if parts.scheme not in ("http", "https") or not _HOST.match(parts.netloc):
-            raise InvalidRequestError("The request's Host header is not a valid host.")
+        if scheme not in ("http", "https"):
+            raise InvalidRequestError("The request's scheme is not http or https.")
         return origin
 
     def _redirect_uri(self, base: str) -> str:
@@ -311,7 +350,9 @@ class LoginFlows:
         """Queue a transaction cookie and return the provider URL to send the user to.
 
         Raises:
-            InvalidRequestError: an invalid ``max_age`` or ``scope`` in ``query``.
+            InvalidRequestError: an invalid ``max_age`` or ``scope`` in ``query``, or a
+                transaction too large for its cookie (a very long ``return_to``,
+                ``scope`` or ``audience``).
             DiscoveryError: the provider's metadata cannot be fetched.
             TransportError, OAuthError: pushed authorization failed.
             ConfigurationError: client id or credentials are missing.
@@ -331,6 +372,19 @@ class LoginFlows:
             configured=self._authorization_parameters,
             query=query,
         )
+        max_age = params.get("max_age")
+        # Sealed first: a transaction too large for its cookie is refused before any I/O.
+        sealed = self._transactions.seal(
+            TransactionState(
+                state=state,
+                nonce=nonce,
+                code_verifier=verifier,
+                return_to=path,
+                max_age=int(max_age) if max_age is not None else None,
+                scope=params.get("scope"),
+                audience=params.get("audience"),
+            )
+        )
         metadata = await oidc.metadata()
         if self._par:
             if not metadata.pushed_authorization_request_endpoint:
@@ -341,19 +395,7 @@ class LoginFlows:
             url = par_authorization_url(metadata, client_id=client_id, request_uri=request_uri)
         else:
             url = authorization_url(metadata, params)
-        max_age = params.get("max_age")
-        self._transactions.save(
-            ctx,
-            TransactionState(
-                state=state,
-                nonce=nonce,
-                code_verifier=verifier,
-                return_to=path,
-                max_age=int(max_age) if max_age is not None else None,
-                scope=params.get("scope"),
-                audience=params.get("audience"),
-            ),
-        )
+        self._transactions.save(ctx, sealed)
         return url
 
     async def _login_route(self, ctx: RequestContext, _body: Any) -> RouteResponse:

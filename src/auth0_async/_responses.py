@@ -19,6 +19,8 @@ _JSON = msgspec.json.Encoder()
 
 
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_NOSNIFF = ("x-content-type-options", "nosniff")
+_ENCODED_NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 def _check_header(name: str, value: str) -> None:
@@ -33,7 +35,10 @@ class RouteResponse:
     """Status, headers and body of one response produced by auth0_async.
 
     Cookie writes queued during the request are added by the middleware, so a
-    response built here never carries ``Set-Cookie`` itself.
+    response built here never carries ``Set-Cookie`` itself. Every response
+    says ``X-Content-Type-Options: nosniff``: the constructors add it, and
+    :meth:`send` adds it to one built by hand (an ``on_callback`` answer) that
+    does not set the header itself.
 
     Raises:
         ValueError: a header name or value contains CR, LF or NUL.
@@ -60,7 +65,7 @@ class RouteResponse:
     @classmethod
     def redirect(cls, location: str, status: int = 307) -> RouteResponse:
         """Redirect to ``location`` (which the caller has already validated)."""
-        return cls(status, [("location", location), ("content-length", "0")])
+        return cls(status, [("location", location), ("content-length", "0"), _NOSNIFF])
 
     @classmethod
     def text(cls, message: str, status: int) -> RouteResponse:
@@ -71,7 +76,7 @@ class RouteResponse:
             [
                 ("content-type", "text/plain; charset=utf-8"),
                 ("content-length", str(len(body))),
-                ("x-content-type-options", "nosniff"),
+                _NOSNIFF,
             ],
             body,
         )
@@ -82,14 +87,14 @@ class RouteResponse:
         body = _JSON.encode(data)
         return cls(
             status,
-            [("content-type", "application/json"), ("content-length", str(len(body)))],
+            [("content-type", "application/json"), ("content-length", str(len(body))), _NOSNIFF],
             body,
         )
 
     @classmethod
     def empty(cls, status: int) -> RouteResponse:
         """Build a response with no body (``204``, ``401`` …)."""
-        return cls(status, [("content-length", "0")])
+        return cls(status, [("content-length", "0"), _NOSNIFF])
 
     def header(self, name: str) -> str | None:
         """Return the first value of header ``name`` (case-insensitive), or ``None``."""
@@ -104,13 +109,8 @@ class RouteResponse:
 
         """
         self.check()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": self.status,
-                "headers": [
-                    (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers
-                ],
-            }
-        )
+        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
+        if not any(k == _ENCODED_NOSNIFF[0] for k, _ in headers):
+            headers.append(_ENCODED_NOSNIFF)
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
         await send({"type": "http.response.body", "body": self.body, "more_body": False})

@@ -162,6 +162,8 @@ class StatefulSessionStore:
             encoded=True,  # a JWE needs no percent-encoding
         )
         self._delete_others(ctx, keep=self._cookie.name)
+        if is_new:  # a new login never inherits the connection tokens of the one before
+            ctx.delete_connection_cookies(attributes)
         ctx.session = written
         ctx.session_written = True
         ctx.no_store = True
@@ -178,6 +180,7 @@ class StatefulSessionStore:
         if self._cookie.name in ctx.cookies:
             ctx.delete_cookie(self._cookie.name, self._cookie.for_request(ctx.https))
         self._delete_others(ctx, keep=None)
+        ctx.delete_connection_cookies(self._cookie.for_request(ctx.https))
         ctx.session = None
         ctx.session_written = True
         ctx.no_store = True

@@ -197,6 +197,8 @@ class CookieSessionStore:
         value = self._seal(encode_session(written))
         cookie = self._cookie
         attributes = cookie.for_request(ctx.https)
+        if is_new:  # a new login never inherits the connection tokens of the one before
+            ctx.delete_connection_cookies(attributes)
         cookie_max_age = None if cookie.transient else max_age
         # Usually empty, and then found without parsing the Cookie header.
         stale = ctx.names_starting(self._stale_prefixes)
@@ -230,11 +232,12 @@ class CookieSessionStore:
             ctx.delete_family(LEGACY_COOKIE_NAME, attributes, legacy=True)
 
     async def delete(self, ctx: RequestContext) -> None:
-        """Queue deletion of the session cookie, its chunks and any legacy cookie."""
+        """Queue deletion of the session cookie, its chunks, any legacy and ``__FC_<n>`` cookie."""
         attributes = self._cookie.for_request(ctx.https)
         ctx.delete_family(self._cookie.name, attributes)
         if self._cookie.name != LEGACY_COOKIE_NAME:
             ctx.delete_family(LEGACY_COOKIE_NAME, attributes, legacy=True)
+        ctx.delete_connection_cookies(attributes)
         ctx.session = None
         ctx.session_written = True
         ctx.no_store = True

@@ -5,7 +5,9 @@ Each ``/auth/login`` writes a cookie holding the state, nonce and PKCE verifier
 ``<unix-ts>:<jwe>``, as nextjs-auth0 4.30 does, and read with or without that
 prefix. So that abandoned logins cannot pile up until the browser's headers
 overflow (nextjs-auth0 #1917), a new transaction evicts the oldest ones once
-the transaction cookies together would pass 3500 bytes.
+the transaction cookies together would pass 3500 bytes. A transaction that
+cannot fit in one cookie at all (browsers drop a cookie whose name and value
+pass 4096 bytes) is refused before anything is evicted.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import msgspec
 
 from ._cookies import CHUNK_SIZE, CookieAttributes, is_cookie_name
 from ._crypto import is_expired
+from ._exceptions import InvalidRequestError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,7 +27,10 @@ if TYPE_CHECKING:
     from ._context import RequestContext
     from ._crypto import CookieCipher
 
-__all__ = ["TransactionState", "TransactionStore"]
+__all__ = ["MAX_COOKIE_BYTES", "SealedTransaction", "TransactionState", "TransactionStore"]
+
+MAX_COOKIE_BYTES = 4096
+"""Largest name plus value of a cookie that browsers keep (RFC 6265bis §5.7)."""
 
 
 class TransactionState(
@@ -50,6 +56,14 @@ class TransactionState(
     scope: str | None = None
     audience: str | None = None
     exp: int | None = None
+
+
+class SealedTransaction(msgspec.Struct, frozen=True):
+    """A transaction encrypted into the cookie it will be written as (see :meth:`seal`)."""
+
+    name: str
+    value: str
+    now: float
 
 
 _DECODER = msgspec.json.Decoder(TransactionState)
@@ -97,12 +111,38 @@ class TransactionStore:
         # Only well-formed names: a request's cookie names are echoed into deletions.
         return [n for n in ctx.cookies if n.startswith(self._prefix) and is_cookie_name(n)]
 
-    def save(self, ctx: RequestContext, txn: TransactionState) -> None:
-        """Queue the transaction's cookie, evicting the oldest transactions when too many pile up."""
+    def seal(self, txn: TransactionState) -> SealedTransaction:
+        """Encrypt ``txn`` into its cookie, refusing one that browsers would not keep.
+
+        Raises:
+            InvalidRequestError: the cookie would pass 4096 bytes (a very long
+                ``returnTo``, ``scope`` or ``audience``).
+
+        """
         now = self._clock()
         exp = int(now) + self._max_age
-        value = f"{int(now)}:{self._cipher.encrypt(_ENCODER.encode(msgspec.structs.replace(txn, exp=exp)))}"
+        sealed = self._cipher.encrypt(_ENCODER.encode(msgspec.structs.replace(txn, exp=exp)))
+        value = f"{int(now)}:{sealed}"
         name = self.cookie_name(txn.state)
+        if len(name) + len(value) > MAX_COOKIE_BYTES:  # ASCII: characters are bytes
+            raise InvalidRequestError(
+                "The login request is too large: its returnTo, scope and audience must fit "
+                f"in one {MAX_COOKIE_BYTES}-byte cookie."
+            )
+        return SealedTransaction(name, value, now)
+
+    def save(self, ctx: RequestContext, txn: TransactionState | SealedTransaction) -> None:
+        """Queue the transaction's cookie, evicting the oldest transactions when too many pile up.
+
+        Nothing is evicted (or written) when the transaction is too large.
+
+        Raises:
+            InvalidRequestError: the cookie would pass 4096 bytes (see :meth:`seal`).
+
+        """
+        if isinstance(txn, TransactionState):
+            txn = self.seal(txn)
+        name, value, now = txn.name, txn.value, txn.now
         attributes = self._attrs(ctx)
         others = sorted(
             ((_split_value(ctx.cookies[n])[0], n) for n in self._names(ctx) if n != name),

@@ -42,6 +42,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise ImportError("auth0_async.django needs Django: pip install 'auth0-async[django]'") from exc
 
 from ._adapters import (
+    NOSNIFF,
     NOT_AUTHENTICATED,
     login_location,
     redirect_status,
@@ -145,10 +146,11 @@ def unauthenticated_response(
     """
     scope = scope_of_connection(request)
     if api:
-        return JsonResponse(dict(NOT_AUTHENTICATED), status=401)
+        return JsonResponse(dict(NOT_AUTHENTICATED), status=401, headers=dict(NOSNIFF))
     location = login_location(scope, resolve_login_path(login_path))
     # Not HttpResponseRedirect: its 2048-character limit would refuse a long returnTo.
-    return HttpResponse(status=redirect_status(scope), headers={"Location": location})
+    headers = {"Location": location, **NOSNIFF}
+    return HttpResponse(status=redirect_status(scope), headers=headers)
 
 
 def login_required_async(

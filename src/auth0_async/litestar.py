@@ -50,6 +50,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
 
 from ._access_tokens import AccessToken  # noqa: TC001 (Litestar reads the annotations)
 from ._adapters import (
+    NOSNIFF,
     NOT_AUTHENTICATED,
     access_token_error_body,
     login_location,
@@ -153,8 +154,9 @@ class Auth0Plugin(InitPlugin):
         """Answer a :class:`NotAuthenticatedError`: the login redirect, or the 401 JSON body."""
         assert isinstance(exc, NotAuthenticatedError)
         if exc.location is not None:
-            return Response(b"", status_code=exc.status_code, headers={"location": exc.location})
-        return Response(exc.body, status_code=exc.status_code)
+            headers = {"location": exc.location, **NOSNIFF}
+            return Response(b"", status_code=exc.status_code, headers=headers)
+        return Response(exc.body, status_code=exc.status_code, headers=dict(NOSNIFF))
 
     async def session(self, request: Request[Any, Any, Any]) -> SessionData | None:
         """Provide the session of this request, or ``None`` without a valid one.

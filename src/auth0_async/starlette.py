@@ -51,6 +51,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
     ) from exc
 
 from ._adapters import (
+    NOSNIFF,
     NOT_AUTHENTICATED,
     access_token_error_body,
     login_location,
@@ -101,8 +102,10 @@ class NotAuthenticatedError(HTTPException):
     def response(self) -> Response:
         """Build the response to send: the login redirect for pages, the 401 JSON body for APIs."""
         if self.location is not None:
-            return RedirectResponse(self.location, status_code=self.status_code)
-        return JSONResponse(self.body, status_code=self.status_code)
+            return RedirectResponse(
+                self.location, status_code=self.status_code, headers=dict(NOSNIFF)
+            )
+        return JSONResponse(self.body, status_code=self.status_code, headers=dict(NOSNIFF))
 
 
 async def _handle(request: Request, exc: Exception) -> Response:

@@ -151,6 +151,7 @@ async def test_api_view_without_session_is_401_json() -> None:
         response = await client.get("/api/me")
     assert response.status_code == 401
     assert response.json() == NOT_AUTHENTICATED
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_page_view_without_session_redirects_to_login() -> None:
@@ -164,6 +165,7 @@ async def test_page_view_without_session_redirects_to_login() -> None:
     assert parse_qs(location.query)["returnTo"] == ["/pages/home?tab=1"]
     assert posted.status_code == 303
     assert unguarded.status_code == 307
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_the_middleware_serves_the_auth_routes_before_django() -> None:

@@ -85,6 +85,7 @@ async def test_require_session_is_401_json() -> None:
         response = await client.get("/api/me")
     assert response.status_code == 401
     assert response.json() == NOT_AUTHENTICATED
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_require_session_page_redirects_to_login() -> None:
@@ -96,6 +97,7 @@ async def test_require_session_page_redirects_to_login() -> None:
     assert location.path == "/auth/login"
     assert parse_qs(location.query)["returnTo"] == ["/page?a=1"]
     assert posted.status_code == 303
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_the_plugin_serves_the_auth_routes() -> None:

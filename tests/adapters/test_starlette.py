@@ -117,6 +117,7 @@ async def test_api_without_session_is_401_json() -> None:
             assert response.status_code == 401
             assert response.json() == NOT_AUTHENTICATED
             assert response.headers["content-type"] == "application/json"
+            assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_without_the_exception_handlers_starlette_still_answers_401_and_redirects() -> None:
@@ -141,6 +142,7 @@ async def test_page_without_session_redirects_to_login_with_return_to() -> None:
         page = await client.get("/page", params={"tab": "a b", "n": "1"})
         assert page.status_code == 307
         assert return_to(page.headers["location"]) == "/page?tab=a+b&n=1"
+        assert page.headers["x-content-type-options"] == "nosniff"
         decorated = await client.get("/decorated/page")
         assert decorated.status_code == 307
         assert return_to(decorated.headers["location"]) == "/decorated/page"

@@ -280,3 +280,59 @@ async def test_provider_endpoints_with_crlf_are_refused_cleanly(field: str) -> N
         assert bad_headers(response) == [], path
         assert response.status in (307, 500)
         assert b"Traceback" not in response.body
+
+
+@pytest.mark.anyio
+async def test_every_auth_route_response_says_nosniff() -> None:
+    """``X-Content-Type-Options: nosniff`` on every response of the routes: JSON, empty, redirects."""
+    provider = FakeProvider()
+    auth0 = make_client(provider)
+    app = auth0.middleware(not_found)
+    cookies, state = await start(auth0, provider)
+    done = await callback(auth0, cookies, {"code": "c", "state": state})
+    signed_in = header(jar(done))
+    responses = {
+        "login": await get(app, "/auth/login"),
+        "callback": done,
+        "profile": await get(app, "/auth/profile", cookies=signed_in),
+        "profile-401": await get(app, "/auth/profile"),
+        "access-token": await get(app, "/auth/access-token", cookies=signed_in),
+        "access-token-401": await get(app, "/auth/access-token"),
+        "logout": await get(app, "/auth/logout", cookies=signed_in),
+        "callback-400": await get(app, "/auth/callback"),
+    }
+    statuses = {name: r.status for name, r in responses.items()}
+    assert statuses == {
+        "login": 307,
+        "callback": 307,
+        "profile": 200,
+        "profile-401": 401,
+        "access-token": 200,
+        "access-token-401": 401,
+        "logout": 307,
+        "callback-400": 400,
+    }
+    for name, response in responses.items():
+        assert response.all("x-content-type-options") == ["nosniff"], name
+
+
+@pytest.mark.anyio
+async def test_nosniff_is_added_to_an_on_callback_response_once() -> None:
+    provider = FakeProvider()
+
+    def hook(*_: Any) -> RouteResponse:
+        return RouteResponse(200, [("content-type", "text/html")], b"<p>hi</p>")
+
+    auth0 = make_client(provider, on_callback=hook)
+    cookies, state = await start(auth0, provider)
+    response = await callback(auth0, cookies, {"code": "c", "state": state})
+    assert response.status == 200
+    assert response.all("x-content-type-options") == ["nosniff"]
+    own = RouteResponse(200, [("X-Content-Type-Options", "nosniff")])
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await own.send(send)
+    assert [k for k, _ in sent[0]["headers"]] == [b"x-content-type-options"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import anyio.lowlevel
@@ -20,7 +21,7 @@ __all__ = ["MemorySessionStore"]
 
 
 class _Record:
-    __slots__ = ("data", "expires_at", "seq", "sid", "sub")
+    __slots__ = ("data", "expires_at", "seq", "sid", "sub", "used_at")
 
     def __init__(self, data: bytes, expires_at: float, seq: int, sid: str | None, sub: str) -> None:
         self.data = data
@@ -28,6 +29,7 @@ class _Record:
         self.seq = seq
         self.sid = sid
         self.sub = sub
+        self.used_at = seq
 
 
 class MemorySessionStore:
@@ -39,12 +41,28 @@ class MemorySessionStore:
     matches what a shared store such as Redis would keep.
 
     A record expires at its ``expires_at``: from then on it reads as missing,
-    and it is pruned on the next call. At most ``max_entries`` records are
-    kept: making room for a new one first prunes the expired records, then
-    evicts the record expiring soonest (the oldest write among equals), which
-    logs its user out. Indexes by the session's ``internal.sid`` and
-    ``user.sub`` make :meth:`delete_by_logout_token` proportional to the
-    sessions it deletes.
+    and it is pruned on the next call. Indexes by the session's
+    ``internal.sid`` and ``user.sub`` make :meth:`delete_by_logout_token`
+    proportional to the sessions it deletes.
+
+    The bound, and who it can hurt: at most ``max_entries`` records are kept,
+    and at most ``max_sessions_per_user`` per ``user.sub``. A client can create
+    records at will (every login without a cookie makes one), so eviction must
+    not let one client log everybody else out:
+
+    * a user over their own limit loses their own least recently used session;
+    * when the store is full, expired records go first; then the oldest record
+      that has not been used (read by :meth:`get`, or rewritten by
+      :meth:`update`) since it was written; only when every record has been
+      used, the least recently used one.
+
+    So a flood of logins that are never used again, from any number of
+    accounts, costs the sessions in use at most one record (when the store
+    holds no unused one); after that the flood only evicts itself. What is
+    left: an attacker who also *uses* each new session, from many accounts
+    (one account holds at most ``max_sessions_per_user``), can still push out
+    the sessions that have gone unused the longest. Size ``max_entries`` for
+    the peak of concurrent sessions, or use a shared store such as Redis.
 
     Every call runs its read-modify-write without awaiting, so calls are
     atomic with respect to each other on one event loop, on asyncio and trio
@@ -56,21 +74,38 @@ class MemorySessionStore:
 
     Args:
         max_entries: most records kept at once.
+        max_sessions_per_user: most records kept for one ``user.sub``.
         clock: the current time in epoch seconds (injectable for tests, such
             as :class:`auth0_async.testing.FrozenClock`).
 
     Raises:
-        ConfigurationError: ``max_entries`` is not an integer >= 1, or
-            ``clock`` is not callable.
+        ConfigurationError: ``max_entries`` or ``max_sessions_per_user`` is not
+            an integer >= 1, or ``clock`` is not callable.
 
     """
 
-    __slots__ = ("_by_sid", "_by_sub", "_clock", "_heap", "_max_entries", "_records", "_seq")
+    __slots__ = (
+        "_by_sid",
+        "_by_sub",
+        "_clock",
+        "_fresh",
+        "_heap",
+        "_max_entries",
+        "_max_per_user",
+        "_records",
+        "_seq",
+        "_used",
+    )
 
     def __init__(
-        self, *, max_entries: int = 10_000, clock: Callable[[], float] = time.time
+        self,
+        *,
+        max_entries: int = 10_000,
+        max_sessions_per_user: int = 100,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._max_entries = _positive_int("max_entries", max_entries)
+        self._max_per_user = _positive_int("max_sessions_per_user", max_sessions_per_user)
         if not callable(clock):
             raise ConfigurationError("clock must be a callable returning epoch seconds")
         self._clock = clock
@@ -81,6 +116,10 @@ class MemorySessionStore:
         # or removed (seq no longer matches) and is skipped when popped.
         self._heap: list[tuple[float, int, str]] = []
         self._seq = 0
+        # Eviction order: records not used since written (oldest write first), then
+        # used ones (least recently used first). Every record is in exactly one.
+        self._fresh: OrderedDict[str, None] = OrderedDict()
+        self._used: OrderedDict[str, None] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(max_entries={self._max_entries!r})"
@@ -90,23 +129,31 @@ class MemorySessionStore:
         await anyio.lowlevel.checkpoint()
         self._prune(self._clock())
         record = self._records.get(id)
-        return None if record is None else decode_session(record.data)
+        if record is None:
+            return None
+        self._touch(id, record)
+        return decode_session(record.data)
 
     async def set(self, id: str, session: SessionData, *, expires_at: int) -> None:
         """Create or replace the session under ``id``, expiring at ``expires_at``.
 
-        Evicts the record expiring soonest when the store is full.
+        Makes room when the store (or the user's share of it) is full; see the
+        class docstring for which record goes.
         """
         await anyio.lowlevel.checkpoint()
         data = encode_session(session)
         now = self._clock()
         self._prune(now)
+        used = id in self._used  # replacing a record keeps its standing
         self._remove(id)
         if expires_at <= now:
             return
+        mine = self._by_sub.get(session.user.sub)
+        while mine and len(mine) >= self._max_per_user:
+            self._remove(min(mine, key=lambda i: self._records[i].used_at))
         while len(self._records) >= self._max_entries and self._evict():
             pass
-        self._insert(id, data, expires_at, session)
+        self._insert(id, data, expires_at, session, used=used)
 
     async def update(self, id: str, session: SessionData, *, expires_at: int) -> bool:
         """Replace the session under ``id`` only if it still exists; return whether it did."""
@@ -118,7 +165,7 @@ class MemorySessionStore:
             return False
         self._remove(id)
         if expires_at > now:
-            self._insert(id, data, expires_at, session)
+            self._insert(id, data, expires_at, session, used=True)
         return True
 
     async def delete(self, id: str) -> None:
@@ -147,11 +194,14 @@ class MemorySessionStore:
             self._remove(id)
         return len(victims)
 
-    def _insert(self, id: str, data: bytes, expires_at: float, session: SessionData) -> None:
+    def _insert(
+        self, id: str, data: bytes, expires_at: float, session: SessionData, *, used: bool
+    ) -> None:
         self._seq += 1
         sid = session.internal.sid if session.internal is not None else None
         sub = session.user.sub
         self._records[id] = _Record(data, expires_at, self._seq, sid, sub)
+        (self._used if used else self._fresh)[id] = None
         if sid is not None:
             self._by_sid.setdefault(sid, set()).add(id)
         self._by_sub.setdefault(sub, set()).add(id)
@@ -160,10 +210,23 @@ class MemorySessionStore:
             self._heap = [(r.expires_at, r.seq, i) for i, r in self._records.items()]
             heapq.heapify(self._heap)
 
+    def _touch(self, id: str, record: _Record) -> None:
+        self._seq += 1
+        record.used_at = self._seq
+        if id in self._fresh:  # its first use since it was written
+            del self._fresh[id]
+            self._used[id] = None
+        else:
+            self._used.move_to_end(id)
+
     def _remove(self, id: str) -> None:
         record = self._records.pop(id, None)
         if record is None:
             return
+        if id in self._fresh:
+            del self._fresh[id]
+        else:
+            del self._used[id]
         if record.sid is not None:
             _unindex(self._by_sid, record.sid, id)
         _unindex(self._by_sub, record.sub, id)
@@ -180,12 +243,11 @@ class MemorySessionStore:
                 self._remove(id)
 
     def _evict(self) -> bool:
-        while self._heap:
-            _, seq, id = heapq.heappop(self._heap)
-            if self._is_current(seq, id):
-                self._remove(id)
-                return True
-        return False
+        queue = self._fresh or self._used
+        if not queue:
+            return False
+        self._remove(next(iter(queue)))
+        return True
 
 
 def _positive_int(name: str, value: object) -> int:
