@@ -16,7 +16,7 @@ from auth0_async.testing import FrozenClock, MockAuth0, MockUser, generate_sessi
 
 from .asgi_driver import call
 from .conftest import SECRET, http_scope
-from .testing.test_mock_auth0 import login, make_client
+from .testing.test_mock_auth0 import login, make_app, make_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
@@ -314,7 +314,7 @@ async def test_nextjs_reads_the_providers_claim_values_we_stored_at_login(
     )
     mock = MockAuth0(users=[cognito])
     auth0 = make_client(mock)
-    cookies = await login(mock, auth0.middleware(lambda *a: None), user="us-east-1:4f1c")
+    cookies = await login(mock, make_app(auth0), user="us-east-1:4f1c")
     header = "; ".join(f"{k}={v}" for k, v in cookies.items())
     session = await auth0.get_session(http_scope(header))
     assert session is not None
