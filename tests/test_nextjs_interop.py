@@ -12,10 +12,11 @@ import pytest
 from auth0_async import Auth0Client, CookieOptions, SessionConfig
 from auth0_async._cookies import parse_cookie_header
 from auth0_async._crypto import CookieCipher
-from auth0_async.testing import FrozenClock, generate_session_cookie
+from auth0_async.testing import FrozenClock, MockAuth0, MockUser, generate_session_cookie
 
 from .asgi_driver import call
 from .conftest import SECRET, http_scope
+from .testing.test_mock_auth0 import login, make_app, make_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
@@ -227,3 +228,100 @@ async def test_we_read_and_migrate_a_v3_app_session(nextjs_oracle: Any) -> None:
     assert response.set_cookies["appSession"].startswith("appSession=; Path=/; Max-Age=0")
     migrated = nextjs_oracle.store_get(f"__session={cookies['__session']}", SECRET, now=T0 + 20)
     assert migrated["tokenSet"]["accessToken"] == "v3-at"
+
+
+# -- exact claim round trips: what nextjs writes, we write back value for value --------------
+
+ODD_CLAIMS: dict[str, dict[str, Any]] = {
+    "cognito string boolean": {"email_verified": "true", "phone_number_verified": "false"},
+    "numeric sub": {"sub": 123},
+    "numeric org_id": {"org_id": 123},
+    "list email": {"email": ["a@example.test", "b@example.test"]},
+    "explicit nulls": {"name": None, "picture": None, "email": None},
+    "iso date and nested objects": {
+        "updated_at": "2024-05-01T12:00:00.000Z",
+        "address": {"geo": {"lat": 1.25, "tags": [None, True, {"x": []}]}},
+    },
+    "odd characters and big numbers": {
+        "nickname": "line\u2028separator\u2029",
+        "big": 2**53 - 1,
+        "negative": -(2**53) + 1,
+    },
+}
+
+
+def odd_wire(claims: dict[str, Any]) -> dict[str, Any]:
+    wire = session_wire()
+    wire["user"] = {**wire["user"], **claims}
+    wire["tokenSet"] = {**wire["tokenSet"], "scope": None, "expiresAt": T0 + 3600.5}
+    wire["internal"] = {**wire["internal"], "createdAt": T0 + 0.25}
+    return wire
+
+
+def canonical(value: Any) -> bytes:
+    """JSON text that tells 1 from 1.0 from true (Python's == does not)."""
+    return msgspec.json.encode(value, order="sorted")
+
+
+def without_exp(wire: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in wire.items() if k != "exp"}
+
+
+@pytest.mark.parametrize("write", ["rolling", "update_session"])
+@pytest.mark.parametrize("claims", list(ODD_CLAIMS.values()), ids=list(ODD_CLAIMS))
+async def test_odd_claims_nextjs_wrote_survive_our_re_issue(
+    nextjs_oracle: Any, claims: dict[str, Any], write: str
+) -> None:
+    lines = nextjs_oracle.store_set("", odd_wire(claims), SECRET, now=T0 + 10)
+    cookie = jar(lines)
+    theirs = nextjs_oracle.store_get(
+        cookie, SECRET, now=T0 + 20
+    )  # what nextjs wrote, as it reads it
+    assert theirs is not None
+    clock = FrozenClock(T0 + 3600)
+    auth0 = client(clock)
+    session = await auth0.get_session(http_scope(cookie))
+    assert session is not None  # never unreadable for its claims
+    assert canonical(without_exp(session.to_dict())) == canonical(without_exp(theirs))
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        current = await auth0.get_session()
+        assert current is not None
+        if write == "update_session":
+            await auth0.update_session(current)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    response = await call(auth0.middleware(app), http_scope(cookie))
+    reissued = jar(response.all("set-cookie"))
+    assert reissued, "the session was not re-issued"
+    ours = CookieCipher([SECRET]).decrypt(parse_cookie_header(reissued)["__session"])
+    assert ours is not None
+    written = json.loads(ours[1])
+    assert written["exp"] == T0 + 3600 + 86400
+    assert canonical(without_exp(written)) == canonical(without_exp(theirs))
+    # nextjs reads our re-issued cookie back to the same JSON.
+    back = nextjs_oracle.store_get(reissued, SECRET, now=T0 + 3700)
+    assert back is not None
+    assert canonical(without_exp(back)) == canonical(without_exp(theirs))
+
+
+async def test_nextjs_reads_the_providers_claim_values_we_stored_at_login(
+    nextjs_oracle: Any,
+) -> None:
+    cognito = MockUser(
+        "us-east-1:4f1c", "Cog", "cog@example.test", email_verified="true", picture=None
+    )
+    mock = MockAuth0(users=[cognito])
+    auth0 = make_client(mock)
+    cookies = await login(mock, make_app(auth0), user="us-east-1:4f1c")
+    header = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    session = await auth0.get_session(http_scope(header))
+    assert session is not None
+    assert session.user.email_verified is True
+    assert session.user["email_verified"] == "true"
+    theirs = nextjs_oracle.store_get(header, SECRET, now=time.time())
+    assert theirs is not None
+    assert theirs["user"]["email_verified"] == "true"
+    assert theirs["user"]["picture"] is None
+    assert canonical(theirs["user"]) == canonical(session.user.to_dict())
