@@ -23,6 +23,7 @@ from .helpers import (
     key_set,
     logout_claims,
     mint,
+    raw_sign,
     rsa_key,
     unsigned,
 )
@@ -186,3 +187,9 @@ def test_jti_cache_remembers_longer_than_acceptance_window() -> None:
 def test_jti_cache_arguments(ttl: float, size: int) -> None:
     with pytest.raises(ValueError, match="positive"):
         JtiCache(ttl=ttl, max_entries=size)
+
+
+@pytest.mark.parametrize("payload", [b"[1,2]", b"null", b'"x"', b"7", b"\xff\xfe"])
+def test_signed_non_object_payload(payload: bytes) -> None:
+    """A typed error on every joserfc version (1.1-1.7 let a TypeError through here)."""
+    rejects(raw_sign({"alg": "RS256", "kid": "rsa-1"}, payload), "malformed")
