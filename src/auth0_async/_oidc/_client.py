@@ -22,7 +22,7 @@ from .._exceptions import ConfigurationError, DiscoveryError, KeyNotFoundError, 
 from ._cache import CachedFetch
 from ._discovery import ProviderMetadata, discovery_url, parse_jwks, parse_metadata
 from ._id_token import DEFAULT_LEEWAY, validate_id_token
-from ._jws import DEFAULT_ALGORITHMS, select_keys, signing_algorithms
+from ._jws import DEFAULT_ALGORITHMS, MIN_HS256_SECRET_BYTES, select_keys, signing_algorithms
 from ._logout_token import JtiCache, validate_logout_token
 from ._tokens import oauth_error_from
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from joserfc.jwk import Key, KeySet
     from typing_extensions import Self
 
+    from .._config import Secret
     from .._types import Clock
     from ._client_auth import ClientAuth
 
@@ -59,9 +60,14 @@ class OIDCClient:
     ``max_response_bytes``. If ``http_client`` is ``None`` one is created on
     first use and closed by :meth:`aclose`; a given client is never closed.
 
+    ``hs256_secret`` (the client secret) makes ID and logout tokens signed
+    ``HS256`` with it acceptable too (OpenID Connect Core §3.1.3.7 step 8);
+    without it only the pinned asymmetric algorithms are.
+
     Raises:
         ConfigurationError: ``issuer_base`` is not an absolute http(s) URL, the
-            timeout or size is not positive, or a cache duration is negative.
+            timeout or size is not positive, a cache duration is negative, or
+            ``hs256_secret`` is shorter than 32 bytes (RFC 7518 §3.2).
 
     """
 
@@ -77,6 +83,7 @@ class OIDCClient:
         jwks_refetch_cooldown: float = 30.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         headers: Mapping[str, str] | None = None,
+        hs256_secret: Secret | None = None,
     ) -> None:
         parts = urlsplit(issuer_base)
         if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -85,6 +92,15 @@ class OIDCClient:
             raise ConfigurationError("timeout and max_response_bytes must be positive")
         if min(metadata_ttl, jwks_ttl, jwks_refetch_cooldown) < 0:
             raise ConfigurationError("cache durations must not be negative")
+        if (
+            hs256_secret is not None
+            and len(hs256_secret.reveal().encode("utf-8")) < MIN_HS256_SECRET_BYTES
+        ):
+            raise ConfigurationError(
+                f"an HS256 client secret must be at least {MIN_HS256_SECRET_BYTES} bytes "
+                "(RFC 7518 §3.2)"
+            )
+        self._hs256_secret = hs256_secret
         self.issuer_base = issuer_base
         self._http = http_client
         self._owns_http = http_client is None
@@ -204,6 +220,7 @@ class OIDCClient:
                 leeway=leeway,
                 algorithms=algorithms,
                 supported_algorithms=metadata.id_token_signing_alg_values_supported,
+                hs256_secret=self._hs256_key(),
             )
 
         return await self._with_key_retry(validate)
@@ -237,9 +254,14 @@ class OIDCClient:
                 leeway=leeway,
                 algorithms=algorithms,
                 supported_algorithms=metadata.id_token_signing_alg_values_supported,
+                hs256_secret=self._hs256_key(),
             )
 
         return await self._with_key_retry(validate)
+
+    def _hs256_key(self) -> bytes | None:
+        secret = self._hs256_secret
+        return None if secret is None else secret.reveal().encode("utf-8")
 
     async def _with_key_retry(self, validate: Callable[[KeySet], dict[str, Any]]) -> dict[str, Any]:
         keys = await self.jwks()
