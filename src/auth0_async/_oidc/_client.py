@@ -10,21 +10,28 @@ and JWKS); nothing above this layer sees an httpx exception.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import anyio
 import httpx
-import msgspec
 
 from .._exceptions import ConfigurationError, DiscoveryError, KeyNotFoundError, TransportError
 from ._cache import CachedFetch
-from ._discovery import ProviderMetadata, discovery_url, parse_jwks, parse_metadata
+from ._discovery import (
+    ProviderMetadata,
+    authorization_server_metadata_url,
+    discovery_url,
+    parse_jwks,
+    parse_metadata,
+    parse_revocation_endpoint,
+)
 from ._id_token import DEFAULT_LEEWAY, validate_id_token
 from ._jws import DEFAULT_ALGORITHMS, MIN_HS256_SECRET_BYTES, select_keys, signing_algorithms
 from ._logout_token import JtiCache, validate_logout_token
-from ._tokens import oauth_error_from
+from ._tokens import json_answer
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -42,6 +49,8 @@ __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "OIDCClient"]
 
 DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
 """Largest provider response read (1 MiB, as nextjs-auth0)."""
+
+logger = logging.getLogger("auth0_async")
 
 
 class OIDCClient:
@@ -112,6 +121,8 @@ class OIDCClient:
         self._last_forced_refetch: float | None = None
         self._metadata = CachedFetch(self._fetch_metadata, ttl=metadata_ttl, clock=clock)
         self._jwks = CachedFetch(self._fetch_jwks, ttl=jwks_ttl, clock=clock)
+        # (endpoint,): a tuple, because the cache treats None as "nothing cached".
+        self._rfc8414 = CachedFetch(self._fetch_revocation_endpoint, ttl=metadata_ttl, clock=clock)
 
     def __repr__(self) -> str:
         return f"OIDCClient({self.issuer_base!r})"
@@ -292,7 +303,7 @@ class OIDCClient:
         status, body = await self._post(
             metadata, metadata.token_endpoint, form, auth, "token request"
         )
-        return _json_answer(status, body, "token endpoint", ok=(200,))
+        return json_answer(status, body, "token endpoint", ok=(200,))
 
     async def pushed_authorization_request(
         self, params: Mapping[str, str], auth: ClientAuth
@@ -316,16 +327,36 @@ class OIDCClient:
         status, body = await self._post(
             metadata, endpoint, params, auth, "pushed authorization request"
         )
-        answer = _json_answer(status, body, "PAR endpoint", ok=(200, 201))
+        answer = json_answer(status, body, "PAR endpoint", ok=(200, 201))
         request_uri = answer.get("request_uri")
         if not isinstance(request_uri, str) or not request_uri:
             raise TransportError("PAR endpoint answered without a request_uri")
         return request_uri
 
+    async def revocation_endpoint(self) -> str | None:
+        """Return the revocation endpoint, or ``None`` when there is none (never raises).
+
+        OIDC discovery's ``revocation_endpoint`` first; a provider that lists it
+        only in its RFC 8414 metadata (``/.well-known/oauth-authorization-server``)
+        has that fetched on first need and cached like discovery. A missing or
+        unacceptable document is remembered as "none"; a network failure is
+        logged and retried next time.
+        """
+        try:
+            metadata = await self.metadata()
+            if metadata.revocation_endpoint is not None:
+                return metadata.revocation_endpoint
+            return (await self._rfc8414.get())[0]
+        except DiscoveryError as exc:
+            logger.warning("could not look up the revocation endpoint: %s", exc)
+            return None
+
     async def revoke(
         self, token: str, auth: ClientAuth, *, token_type_hint: str | None = "refresh_token"
     ) -> None:
         """Revoke a token (RFC 7009); success means the token is no longer usable.
+
+        The endpoint is :meth:`revocation_endpoint`'s.
 
         Raises:
             ConfigurationError: the provider has no revocation endpoint, or the
@@ -336,7 +367,7 @@ class OIDCClient:
 
         """
         metadata = await self.metadata()
-        endpoint = metadata.revocation_endpoint
+        endpoint = await self.revocation_endpoint()
         if endpoint is None:
             raise ConfigurationError(
                 "the authorization server does not advertise a revocation endpoint"
@@ -346,7 +377,7 @@ class OIDCClient:
             form["token_type_hint"] = token_type_hint
         status, body = await self._post(metadata, endpoint, form, auth, "token revocation")
         if status != 200:
-            _json_answer(status, body, "revocation endpoint", ok=())
+            json_answer(status, body, "revocation endpoint", ok=())
 
     # -- transport ---------------------------------------------------------------------
 
@@ -356,6 +387,19 @@ class OIDCClient:
         if status != 200:
             raise DiscoveryError(f"discovery at {url} answered HTTP {status}")
         return parse_metadata(body, self.issuer_base)
+
+    async def _fetch_revocation_endpoint(self) -> tuple[str | None]:
+        issuer = (await self.metadata()).issuer
+        url = authorization_server_metadata_url(issuer)
+        what = "authorization server metadata request"
+        status, body = await self._send("GET", url, what=what, error=DiscoveryError)
+        if status != 200:
+            return (None,)
+        try:
+            return (parse_revocation_endpoint(body, issuer),)
+        except DiscoveryError as exc:
+            logger.warning("ignored the authorization server metadata at %s: %s", url, exc)
+            return (None,)
 
     async def _fetch_jwks(self) -> KeySet:
         url = (await self.metadata()).jwks_uri
@@ -446,20 +490,3 @@ async def _discard(response: httpx.Response, chunks: AsyncIterator[bytes], limit
             drained += len(chunk)
             if drained > limit:
                 break
-
-
-def _json_answer(status: int, body: bytes, what: str, *, ok: tuple[int, ...]) -> dict[str, Any]:
-    """Return a JSON object answer, or raise the OAuth or transport error it describes."""
-    try:
-        document = msgspec.json.decode(body) if body else None
-    except (msgspec.DecodeError, RecursionError):
-        document = None
-    if isinstance(document, dict):
-        oauth_error = oauth_error_from(document, status=status)
-        if oauth_error is not None:
-            raise oauth_error
-        if status in ok:
-            return document
-    elif status in ok:
-        raise TransportError(f"{what} answered a body that is not a JSON object")
-    raise TransportError(f"{what} answered HTTP {status}")
