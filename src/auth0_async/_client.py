@@ -32,7 +32,13 @@ from ._exceptions import (
 from ._flows import LoginFlows, query_params
 from ._lifetime import Lifetime
 from ._models import SessionData
-from ._oidc import ClientSecretBasic, ClientSecretPost, OIDCClient, PrivateKeyJwt
+from ._oidc import (
+    MIN_HS256_SECRET_BYTES,
+    ClientSecretBasic,
+    ClientSecretPost,
+    OIDCClient,
+    PrivateKeyJwt,
+)
 from ._replay import replay_cache_of
 from ._stateful import StatefulSessionStore
 from ._stateless import CookieSessionStore
@@ -162,6 +168,12 @@ class Auth0Client:
         refresh_coordinator: de-duplicates refresh grants (default: in-process;
             ``auth0_async.refresh.redis.RedisRefreshCoordinator`` across instances).
         enable_access_token_endpoint: serve ``GET /auth/access-token`` (default on).
+        allow_hs256_id_tokens: also accept ID tokens (and back-channel logout tokens)
+            signed ``HS256`` with the client secret, for an application whose provider
+            signs that way (OpenID Connect Core §3.1.3.7 step 8). Off by default: only
+            RS256, PS256 and ES256 with the provider's published keys are accepted.
+            Needs a client secret of at least 32 bytes and client-secret authentication
+            (not ``private_key_jwt``).
 
     Raises:
         ConfigurationError: a missing secret or an invalid option.
@@ -201,6 +213,7 @@ class Auth0Client:
         token_refresh_buffer: float = 0,
         refresh_coordinator: RefreshCoordinator | None = None,
         enable_access_token_endpoint: bool = True,
+        allow_hs256_id_tokens: bool = False,
     ) -> None:
         env = current_env() if env is None else env
         self._clock: Clock = clock or time.time
@@ -283,6 +296,7 @@ class Auth0Client:
                 f"token_endpoint_auth_method must be one of {', '.join(_AUTH_METHODS)}"
             )
         self._auth_method = token_endpoint_auth_method
+        self._hs256_secret = self._hs256_secret_for(allow_hs256_id_tokens)
         self._routes = routes if routes is not None else Routes()
         self._oidc_client: OIDCClient | None = None
         self._client_auth_cache: ClientAuth | None = None
@@ -392,8 +406,31 @@ class Auth0Client:
                 http_client=self._http_client,
                 timeout=self._http_timeout,
                 clock=self._clock,
+                hs256_secret=self._hs256_secret,
             )
         return self._oidc_client
+
+    def _hs256_secret_for(self, allow: bool) -> Secret | None:
+        """Return the HMAC key for HS256-signed tokens when opted in (checked here, early)."""
+        if not allow:
+            return None
+        method = self._auth_method
+        if method == "private_key_jwt" or (method is None and self._signing_key is not None):
+            raise ConfigurationError(
+                "allow_hs256_id_tokens needs client secret authentication: with "
+                "private_key_jwt there is no shared secret to verify HS256 tokens with"
+            )
+        if not self._client_secret_value:
+            raise ConfigurationError(
+                "allow_hs256_id_tokens needs the client secret: pass "
+                "Auth0Client(client_secret=...) or set AUTH0_CLIENT_SECRET"
+            )
+        if len(self._client_secret_value.encode("utf-8")) < MIN_HS256_SECRET_BYTES:
+            raise ConfigurationError(
+                f"allow_hs256_id_tokens needs a client secret of at least "
+                f"{MIN_HS256_SECRET_BYTES} bytes (RFC 7518 §3.2)"
+            )
+        return Secret(self._client_secret_value)
 
     def _client_auth(self) -> ClientAuth:
         if self._client_auth_cache is not None:

@@ -626,7 +626,8 @@ class LoginFlows:
         client_id = self._client_id()
         metadata = await oidc.metadata()
         token_set = session.token_set if session is not None else None
-        if token_set is not None and token_set.refresh_token and metadata.revocation_endpoint:
+        # revocation_endpoint() never raises; it may read the RFC 8414 metadata.
+        if token_set is not None and token_set.refresh_token and await oidc.revocation_endpoint():
             try:
                 await oidc.revoke(token_set.refresh_token, self._client_auth())
             except Auth0Error as exc:

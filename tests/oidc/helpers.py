@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio
 import httpx
-from joserfc import jwt
+from joserfc import jws
 from joserfc.jwk import ECKey, Key, KeySet, RSAKey
 from joserfc.jws import JWSRegistry
 
@@ -64,7 +64,9 @@ def mint(
     elif isinstance(kid, str):
         protected["kid"] = kid
     protected.update(header or {})
-    return jwt.encode(protected, claims, key, algorithms=[alg], default_type=None)
+    # jws (not jwt.encode(default_type=None), which joserfc before 1.5 lacks): no typ is added.
+    payload = json.dumps(claims, separators=(",", ":")).encode()
+    return jws.serialize_compact(protected, payload, key, algorithms=[alg])
 
 
 def raw_sign(header: dict[str, Any], payload: bytes, key: Key | None = None) -> str:

@@ -421,6 +421,18 @@ async def test_verify_logout_token() -> None:
         await client.verify_logout_token(token, client_id=CLIENT_ID, seen_jti=cache)
 
 
+async def test_verify_logout_token_uses_discovered_algorithms() -> None:
+    """The JWKS has an ES256 key, but the provider advertises RS256 only: ES256 is refused."""
+    fake = FakeOP(rsa_key(), ec_key())
+    fake.metadata["id_token_signing_alg_values_supported"] = ["RS256"]
+    client = make(fake)
+    es256 = mint(logout_claims(), ec_key(), alg="ES256")
+    with pytest.raises(TokenValidationError, match="'ES256' is not allowed"):
+        await client.verify_logout_token(es256, client_id=CLIENT_ID, seen_jti=JtiCache())
+    rs256 = mint(logout_claims())
+    assert await client.verify_logout_token(rs256, client_id=CLIENT_ID, seen_jti=JtiCache())
+
+
 # -- token endpoint ----------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from .helpers import (
     key_set,
     logout_claims,
     mint,
+    raw_sign,
     rsa_key,
     unsigned,
 )
@@ -92,17 +93,32 @@ def test_iss_and_aud() -> None:
 
 
 def test_iat_required_and_bounded() -> None:
+    far = int(NOW) + 3600
     rejects(mint(logout_claims(iat=None)), "no iat")
     rejects(mint(logout_claims(iat=int(NOW) + 61)), "future")
-    rejects(mint(logout_claims(iat=int(NOW) - 661, exp=None)), "too old")
-    assert validate(mint(logout_claims(iat=int(NOW) - 659, exp=None)))
-    rejects(mint(logout_claims(iat=int(NOW) - 100, exp=None)), "too old", seen_jti=JtiCache(ttl=30))
+    assert validate(mint(logout_claims(iat=int(NOW) + 60, exp=far)))
+    rejects(mint(logout_claims(iat=int(NOW) - 661, exp=far)), "too old")
+    rejects(mint(logout_claims(iat=int(NOW) - 660, exp=far)), "too old")
+    assert validate(mint(logout_claims(iat=int(NOW) - 659, exp=far)))
+    rejects(mint(logout_claims(iat=int(NOW) - 100, exp=far)), "too old", seen_jti=JtiCache(ttl=30))
 
 
-def test_exp_checked_only_when_present() -> None:
-    rejects(mint(logout_claims(exp=int(NOW) - 61)), "expired")
-    assert validate(mint(logout_claims(exp=None)))
+def test_exp_required() -> None:
+    """Back-Channel Logout 1.0 §2.4: exp is REQUIRED (it used to be optional here)."""
+    rejects(mint(logout_claims(exp=None)), "no exp")
     rejects(mint(logout_claims(exp="later")), "exp is not a number")
+    rejects(mint(logout_claims(exp=True)), "exp is not a number")
+
+
+def test_exp_leeway_edges() -> None:
+    rejects(mint(logout_claims(exp=int(NOW) - 61)), "expired")
+    rejects(mint(logout_claims(exp=int(NOW) - 60)), "expired")
+    # Just past exp but within the leeway: a valid logout token from a skewed clock.
+    assert validate(mint(logout_claims(exp=int(NOW) - 59)))
+    assert validate(mint(logout_claims(exp=int(NOW) - 1)))
+    rejects(mint(logout_claims(exp=int(NOW))), "expired", leeway=0)
+    assert validate(mint(logout_claims(exp=int(NOW) + 1)), leeway=0)
+    assert validate(mint(logout_claims(exp=int(NOW) - 100)), leeway=120)
 
 
 @pytest.mark.parametrize(
@@ -176,13 +192,46 @@ def test_jti_cache_expiry_and_bound() -> None:
 
 def test_jti_cache_remembers_longer_than_acceptance_window() -> None:
     cache = JtiCache(ttl=600)
-    token = mint(logout_claims(jti="late", iat=int(NOW) - 60, exp=None))
+    token = mint(logout_claims(jti="late", iat=int(NOW) - 60, exp=int(NOW) + 3600))
     assert validate(token, seen_jti=cache, now=NOW)
     # The same token is still within its acceptance window near the end: still a replay.
     rejects(token, "replay", seen_jti=cache, now=NOW + 600 + 60 - 61)
+
+
+def test_replay_refused_until_the_token_is_too_old() -> None:
+    """A token whose iat is a full leeway ahead stays acceptable for ttl + 2 * leeway.
+
+    Its jti must be remembered that long (not just ttl), or the tail of the window
+    is a replay window: every instant up to the end is refused, first as a replay
+    and, once the memory lapses, as too old.
+    """
+    leeway, ttl = 60, 600
+    cache = JtiCache(ttl=ttl)
+    token = mint(logout_claims(jti="ahead", iat=int(NOW) + leeway, exp=int(NOW) + 7200))
+    assert validate(token, seen_jti=cache, now=NOW, leeway=leeway)
+    end = NOW + ttl + 2 * leeway  # iat + ttl + leeway
+    for now in (NOW + 1, NOW + ttl, NOW + ttl + leeway, end - 1, end - 0.001):
+        rejects(token, "replay", seen_jti=cache, now=now, leeway=leeway)
+    for now in (end, end + 0.5, end + 1000):
+        rejects(token, "too old", seen_jti=cache, now=now, leeway=leeway)
+
+
+def test_logout_token_alg_narrowed_by_provider_advertised_algorithms() -> None:
+    """ES256 fits a JWKS key, but a provider advertising only RS256 never signs with it."""
+    es256 = mint(logout_claims(), ec_key(), alg="ES256")
+    assert validate(es256, seen_jti=JtiCache())
+    rejects(es256, "'ES256' is not allowed", supported_algorithms=["RS256"])
+    assert validate(mint(logout_claims()), supported_algorithms=["RS256"])
+    rejects(mint(logout_claims()), "supports none", supported_algorithms=["HS256"])
 
 
 @pytest.mark.parametrize(("ttl", "size"), [(0, 1), (1, 0), (-1, 5)])
 def test_jti_cache_arguments(ttl: float, size: int) -> None:
     with pytest.raises(ValueError, match="positive"):
         JtiCache(ttl=ttl, max_entries=size)
+
+
+@pytest.mark.parametrize("payload", [b"[1,2]", b"null", b'"x"', b"7", b"\xff\xfe"])
+def test_signed_non_object_payload(payload: bytes) -> None:
+    """A typed error on every joserfc version (1.1-1.7 let a TypeError through here)."""
+    rejects(raw_sign({"alg": "RS256", "kid": "rsa-1"}, payload), "malformed")

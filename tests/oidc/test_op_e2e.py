@@ -11,7 +11,9 @@ import httpx
 import pytest
 from joserfc.jwk import RSAKey
 
-from auth0_async._exceptions import OAuthError
+from auth0_async import Auth0Client
+from auth0_async._config import Secret
+from auth0_async._exceptions import OAuthError, SecurityWarning, TokenValidationError
 from auth0_async._oidc import (
     ClientSecretBasic,
     ClientSecretPost,
@@ -28,6 +30,7 @@ from auth0_async._oidc import (
     new_state,
     par_authorization_url,
     parse_token_response,
+    peek_header,
     refresh_token_form,
 )
 
@@ -47,6 +50,8 @@ SECRET = "test-client-secret"
 POST_CLIENT = "test-client"
 BASIC_CLIENT = "test-client-basic"
 JWT_CLIENT = "test-client-jwt"
+HS_CLIENT = "test-client-hs256"
+HS_SECRET = "hs256-client-secret-" + "s" * 24  # RFC 7518 §3.2: at least 32 bytes
 CLIENT_KEY = RSAKey.generate_key(2048, parameters={"kid": "client-key-1"})
 
 
@@ -61,6 +66,7 @@ def op(logout_sink: tuple[str, list[str]]) -> Iterator[OidcProviderProcess]:
     require_node()
     client = {"redirect_uris": [REDIRECT_URI], "post_logout_redirect_uris": [APP]}
     config = {
+        "idTokenSigningAlgValues": ["RS256", "PS256", "ES256", "HS256"],
         "clients": [
             {
                 **client,
@@ -74,6 +80,14 @@ def op(logout_sink: tuple[str, list[str]]) -> Iterator[OidcProviderProcess]:
                 "client_id": BASIC_CLIENT,
                 "client_secret": SECRET,
                 "token_endpoint_auth_method": "client_secret_basic",
+            },
+            {
+                **client,
+                "client_id": HS_CLIENT,
+                "client_secret": HS_SECRET,
+                "token_endpoint_auth_method": "client_secret_post",
+                "id_token_signed_response_alg": "HS256",
+                "backchannel_logout_uri": logout_sink[0],
             },
             {
                 **client,
@@ -217,3 +231,95 @@ async def test_key_rotation_and_backchannel_logout(
         )
         assert logout["sub"] == "bob"
         assert logout["sid"] == claims["sid"]
+
+
+async def test_hs256_id_and_logout_tokens_only_with_the_opt_in(
+    op: OidcProviderProcess, logout_sink: tuple[str, list[str]]
+) -> None:
+    """oidc-provider signs this client's ID and logout tokens HS256 with its secret."""
+    _, received = logout_sink
+    auth = ClientSecretPost(HS_CLIENT, HS_SECRET)
+    async with (
+        OIDCClient(op.issuer, hs256_secret=Secret(HS_SECRET)) as opted_in,
+        OIDCClient(op.issuer) as default,
+        OIDCClient(op.issuer, hs256_secret=Secret(HS_SECRET[::-1])) as wrong,
+    ):
+        assert "HS256" in ((await default.metadata()).id_token_signing_alg_values_supported or ())
+        body, nonce = await login(opted_in, auth, login_name="hana")
+        tokens = parse_token_response(body, require_id_token=True)
+        assert tokens.id_token is not None
+        assert peek_header(tokens.id_token)["alg"] == "HS256"
+        claims = await opted_in.verify_id_token(tokens.id_token, client_id=HS_CLIENT, nonce=nonce)
+        assert claims["sub"] == "hana"
+        with pytest.raises(TokenValidationError, match="'HS256' is not allowed"):
+            await default.verify_id_token(tokens.id_token, client_id=HS_CLIENT, nonce=nonce)
+        with pytest.raises(TokenValidationError, match="signature verification failed"):
+            await wrong.verify_id_token(tokens.id_token, client_id=HS_CLIENT, nonce=nonce)
+
+        before = len(received)
+        await anyio.to_thread.run_sync(
+            lambda: op.backchannel_logout(HS_CLIENT, sub="hana", sid=claims["sid"])
+        )
+        assert len(received) == before + 1
+        logout_token = received[-1]
+        assert peek_header(logout_token)["alg"] == "HS256"
+        with pytest.raises(TokenValidationError, match="'HS256' is not allowed"):
+            await default.verify_logout_token(
+                logout_token, client_id=HS_CLIENT, seen_jti=JtiCache()
+            )
+        logout = await opted_in.verify_logout_token(
+            logout_token, client_id=HS_CLIENT, seen_jti=JtiCache()
+        )
+        assert (logout["sub"], logout["sid"]) == ("hana", claims["sid"])
+
+
+async def _not_found(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 404, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _app_login(op: OidcProviderProcess, *, opt_in: bool) -> tuple[httpx.Response, Any]:
+    """Log in through Auth0Client's own routes (in process); return the callback's answer."""
+    with pytest.warns(SecurityWarning, match="plain http"):
+        auth0 = Auth0Client(
+            domain=op.issuer,
+            client_id=HS_CLIENT,
+            client_secret=HS_SECRET,
+            secret="0123456789abcdef" * 4,
+            app_base_url=APP,
+            allow_insecure_requests=True,
+            allow_hs256_id_tokens=opt_in,
+            env={},
+        )
+    app = httpx.AsyncClient(
+        transport=httpx.ASGITransport(auth0.middleware(_not_found)), base_url=APP
+    )
+    async with app:
+        start = await app.get("/auth/login", params={"login_hint": "ivy"})
+        assert start.status_code == 307, start.text
+
+        def browse() -> str:
+            with httpx.Client() as browser:
+                return drive_login(start.headers["location"], login="ivy", client=browser)
+
+        callback = await anyio.to_thread.run_sync(browse)
+        assert callback.startswith(f"{APP}/auth/callback?")
+        answer = await app.get(callback.removeprefix(APP))
+        profile = await app.get("/auth/profile")
+    await auth0.aclose()
+    return answer, profile
+
+
+async def test_auth0_client_hs256_login_end_to_end(op: OidcProviderProcess) -> None:
+    answer, profile = await _app_login(op, opt_in=True)
+    assert answer.status_code == 307, answer.text
+    assert profile.status_code == 200
+    assert profile.json()["sub"] == "ivy"
+
+
+async def test_auth0_client_refuses_hs256_login_by_default(op: OidcProviderProcess) -> None:
+    answer, profile = await _app_login(op, opt_in=False)
+    assert answer.status_code == 400
+    assert answer.text == "signing algorithm 'HS256' is not allowed"
+    assert not any(c.startswith("__session=ey") for c in answer.headers.get_list("set-cookie"))
+    assert profile.status_code == 401

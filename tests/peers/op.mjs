@@ -63,6 +63,7 @@ const settings = {
   users: cfg.users ?? {},
   updatedAt: cfg.updatedAt ?? "2026-01-01T00:00:00.000Z",
   alwaysIncludeSid: cfg.alwaysIncludeSid ?? true,
+  idTokenSigningAlgValues: cfg.idTokenSigningAlgValues ?? null,
 };
 
 // ---------------------------------------------------------------- signing keys
@@ -109,6 +110,10 @@ const provider = new Provider(issuer, {
     backchannel_logout_session_required: true,
   },
   jwks: privateJwks,
+  // Only when asked (e.g. to add HS256): otherwise oidc-provider's own defaults.
+  ...(settings.idTokenSigningAlgValues
+    ? { enabledJWA: { idTokenSigningAlgValues: settings.idTokenSigningAlgValues } }
+    : {}),
   cookies: { keys: settings.cookieKeys },
   scopes: ["openid", "profile", "email", "offline_access"],
   claims: {

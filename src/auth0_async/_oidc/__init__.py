@@ -19,7 +19,7 @@ from ._client import DEFAULT_MAX_RESPONSE_BYTES, OIDCClient
 from ._client_auth import ClientAuth, ClientSecretBasic, ClientSecretPost, PrivateKeyJwt
 from ._discovery import ProviderMetadata, discovery_url, parse_jwks, parse_metadata
 from ._id_token import DEFAULT_LEEWAY, validate_id_token
-from ._jws import DEFAULT_ALGORITHMS, peek_header
+from ._jws import DEFAULT_ALGORITHMS, MIN_HS256_SECRET_BYTES, peek_header
 from ._logout_token import BACKCHANNEL_LOGOUT_EVENT, JtiCache, validate_logout_token
 from ._pkce import code_challenge_s256, new_code_verifier, new_nonce, new_state
 from ._redirects import safe_return_to
@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_LEEWAY",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_SCOPE",
+    "MIN_HS256_SECRET_BYTES",
     "AuthorizationParameters",
     "ClientAuth",
     "ClientSecretBasic",

@@ -10,13 +10,13 @@ and JWKS); nothing above this layer sees an httpx exception.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import anyio
 import httpx
-import msgspec
 
 from .._exceptions import (
     ConfigurationError,
@@ -26,11 +26,18 @@ from .._exceptions import (
     TransportError,
 )
 from ._cache import CachedFetch
-from ._discovery import ProviderMetadata, discovery_url, parse_jwks, parse_metadata
+from ._discovery import (
+    ProviderMetadata,
+    authorization_server_metadata_url,
+    discovery_url,
+    parse_jwks,
+    parse_metadata,
+    parse_revocation_endpoint,
+)
 from ._id_token import DEFAULT_LEEWAY, validate_id_token
-from ._jws import DEFAULT_ALGORITHMS, select_keys, signing_algorithms
+from ._jws import DEFAULT_ALGORITHMS, MIN_HS256_SECRET_BYTES, select_keys, signing_algorithms
 from ._logout_token import LOGOUT_TOKEN_MAX_AGE, check_logout_token, retain_until
-from ._tokens import oauth_error_from
+from ._tokens import json_answer
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -39,6 +46,7 @@ if TYPE_CHECKING:
     from joserfc.jwk import Key, KeySet
     from typing_extensions import Self
 
+    from .._config import Secret
     from .._replay import ReplayCache
     from .._types import Clock
     from ._client_auth import ClientAuth
@@ -48,6 +56,8 @@ __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "OIDCClient"]
 
 DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
 """Largest provider response read (1 MiB, as nextjs-auth0)."""
+
+logger = logging.getLogger("auth0_async")
 
 
 class OIDCClient:
@@ -66,9 +76,14 @@ class OIDCClient:
     ``max_response_bytes``. If ``http_client`` is ``None`` one is created on
     first use and closed by :meth:`aclose`; a given client is never closed.
 
+    ``hs256_secret`` (the client secret) makes ID and logout tokens signed
+    ``HS256`` with it acceptable too (OpenID Connect Core §3.1.3.7 step 8);
+    without it only the pinned asymmetric algorithms are.
+
     Raises:
         ConfigurationError: ``issuer_base`` is not an absolute http(s) URL, the
-            timeout or size is not positive, or a cache duration is negative.
+            timeout or size is not positive, a cache duration is negative, or
+            ``hs256_secret`` is shorter than 32 bytes (RFC 7518 §3.2).
 
     """
 
@@ -84,6 +99,7 @@ class OIDCClient:
         jwks_refetch_cooldown: float = 30.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         headers: Mapping[str, str] | None = None,
+        hs256_secret: Secret | None = None,
     ) -> None:
         parts = urlsplit(issuer_base)
         if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -92,6 +108,15 @@ class OIDCClient:
             raise ConfigurationError("timeout and max_response_bytes must be positive")
         if min(metadata_ttl, jwks_ttl, jwks_refetch_cooldown) < 0:
             raise ConfigurationError("cache durations must not be negative")
+        if (
+            hs256_secret is not None
+            and len(hs256_secret.reveal().encode("utf-8")) < MIN_HS256_SECRET_BYTES
+        ):
+            raise ConfigurationError(
+                f"an HS256 client secret must be at least {MIN_HS256_SECRET_BYTES} bytes "
+                "(RFC 7518 §3.2)"
+            )
+        self._hs256_secret = hs256_secret
         self.issuer_base = issuer_base
         self._http = http_client
         self._owns_http = http_client is None
@@ -103,6 +128,8 @@ class OIDCClient:
         self._last_forced_refetch: float | None = None
         self._metadata = CachedFetch(self._fetch_metadata, ttl=metadata_ttl, clock=clock)
         self._jwks = CachedFetch(self._fetch_jwks, ttl=jwks_ttl, clock=clock)
+        # (endpoint,): a tuple, because the cache treats None as "nothing cached".
+        self._rfc8414 = CachedFetch(self._fetch_revocation_endpoint, ttl=metadata_ttl, clock=clock)
 
     def __repr__(self) -> str:
         return f"OIDCClient({self.issuer_base!r})"
@@ -211,6 +238,7 @@ class OIDCClient:
                 leeway=leeway,
                 algorithms=algorithms,
                 supported_algorithms=metadata.id_token_signing_alg_values_supported,
+                hs256_secret=self._hs256_key(),
             )
 
         return await self._with_key_retry(validate)
@@ -251,6 +279,7 @@ class OIDCClient:
                 leeway=leeway,
                 algorithms=algorithms,
                 supported_algorithms=metadata.id_token_signing_alg_values_supported,
+                hs256_secret=self._hs256_key(),
             )
 
         claims = await self._with_key_retry(validate)
@@ -260,6 +289,10 @@ class OIDCClient:
         ):
             raise TokenValidationError("logout token jti was already used (replay)")
         return claims
+
+    def _hs256_key(self) -> bytes | None:
+        secret = self._hs256_secret
+        return None if secret is None else secret.reveal().encode("utf-8")
 
     async def _with_key_retry(self, validate: Callable[[KeySet], dict[str, Any]]) -> dict[str, Any]:
         keys = await self.jwks()
@@ -290,7 +323,7 @@ class OIDCClient:
         status, body = await self._post(
             metadata, metadata.token_endpoint, form, auth, "token request"
         )
-        return _json_answer(status, body, "token endpoint", ok=(200,))
+        return json_answer(status, body, "token endpoint", ok=(200,))
 
     async def pushed_authorization_request(
         self, params: Mapping[str, str], auth: ClientAuth
@@ -314,16 +347,36 @@ class OIDCClient:
         status, body = await self._post(
             metadata, endpoint, params, auth, "pushed authorization request"
         )
-        answer = _json_answer(status, body, "PAR endpoint", ok=(200, 201))
+        answer = json_answer(status, body, "PAR endpoint", ok=(200, 201))
         request_uri = answer.get("request_uri")
         if not isinstance(request_uri, str) or not request_uri:
             raise TransportError("PAR endpoint answered without a request_uri")
         return request_uri
 
+    async def revocation_endpoint(self) -> str | None:
+        """Return the revocation endpoint, or ``None`` when there is none (never raises).
+
+        OIDC discovery's ``revocation_endpoint`` first; a provider that lists it
+        only in its RFC 8414 metadata (``/.well-known/oauth-authorization-server``)
+        has that fetched on first need and cached like discovery. A missing or
+        unacceptable document is remembered as "none"; a network failure is
+        logged and retried next time.
+        """
+        try:
+            metadata = await self.metadata()
+            if metadata.revocation_endpoint is not None:
+                return metadata.revocation_endpoint
+            return (await self._rfc8414.get())[0]
+        except DiscoveryError as exc:
+            logger.warning("could not look up the revocation endpoint: %s", exc)
+            return None
+
     async def revoke(
         self, token: str, auth: ClientAuth, *, token_type_hint: str | None = "refresh_token"
     ) -> None:
         """Revoke a token (RFC 7009); success means the token is no longer usable.
+
+        The endpoint is :meth:`revocation_endpoint`'s.
 
         Raises:
             ConfigurationError: the provider has no revocation endpoint, or the
@@ -334,7 +387,7 @@ class OIDCClient:
 
         """
         metadata = await self.metadata()
-        endpoint = metadata.revocation_endpoint
+        endpoint = await self.revocation_endpoint()
         if endpoint is None:
             raise ConfigurationError(
                 "the authorization server does not advertise a revocation endpoint"
@@ -344,7 +397,7 @@ class OIDCClient:
             form["token_type_hint"] = token_type_hint
         status, body = await self._post(metadata, endpoint, form, auth, "token revocation")
         if status != 200:
-            _json_answer(status, body, "revocation endpoint", ok=())
+            json_answer(status, body, "revocation endpoint", ok=())
 
     # -- transport ---------------------------------------------------------------------
 
@@ -354,6 +407,19 @@ class OIDCClient:
         if status != 200:
             raise DiscoveryError(f"discovery at {url} answered HTTP {status}")
         return parse_metadata(body, self.issuer_base)
+
+    async def _fetch_revocation_endpoint(self) -> tuple[str | None]:
+        issuer = (await self.metadata()).issuer
+        url = authorization_server_metadata_url(issuer)
+        what = "authorization server metadata request"
+        status, body = await self._send("GET", url, what=what, error=DiscoveryError)
+        if status != 200:
+            return (None,)
+        try:
+            return (parse_revocation_endpoint(body, issuer),)
+        except DiscoveryError as exc:
+            logger.warning("ignored the authorization server metadata at %s: %s", url, exc)
+            return (None,)
 
     async def _fetch_jwks(self) -> KeySet:
         url = (await self.metadata()).jwks_uri
@@ -444,20 +510,3 @@ async def _discard(response: httpx.Response, chunks: AsyncIterator[bytes], limit
             drained += len(chunk)
             if drained > limit:
                 break
-
-
-def _json_answer(status: int, body: bytes, what: str, *, ok: tuple[int, ...]) -> dict[str, Any]:
-    """Return a JSON object answer, or raise the OAuth or transport error it describes."""
-    try:
-        document = msgspec.json.decode(body) if body else None
-    except (msgspec.DecodeError, RecursionError):
-        document = None
-    if isinstance(document, dict):
-        oauth_error = oauth_error_from(document, status=status)
-        if oauth_error is not None:
-            raise oauth_error
-        if status in ok:
-            return document
-    elif status in ok:
-        raise TransportError(f"{what} answered a body that is not a JSON object")
-    raise TransportError(f"{what} answered HTTP {status}")

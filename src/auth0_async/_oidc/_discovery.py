@@ -12,7 +12,15 @@ from joserfc.jwk import KeySet, import_key
 from .._crypto import b64url_decode
 from .._exceptions import DiscoveryError
 
-__all__ = ["ProviderMetadata", "discovery_url", "issuer_matches", "parse_jwks", "parse_metadata"]
+__all__ = [
+    "ProviderMetadata",
+    "authorization_server_metadata_url",
+    "discovery_url",
+    "issuer_matches",
+    "parse_jwks",
+    "parse_metadata",
+    "parse_revocation_endpoint",
+]
 
 # Public JWK members worth reading; private members ("d", "p", ...) from the
 # network are dropped so a misconfigured provider cannot hand us secrets.
@@ -53,6 +61,59 @@ _ENDPOINTS = (
 def discovery_url(issuer_base: str) -> str:
     """Return the discovery document's URL for an issuer (``/.well-known/...`` after its path)."""
     return issuer_base.rstrip("/") + "/.well-known/openid-configuration"
+
+
+class _AuthorizationServerMetadata(msgspec.Struct, frozen=True, kw_only=True):
+    """The RFC 8414 members read when OIDC discovery lacks a revocation endpoint."""
+
+    issuer: str
+    revocation_endpoint: str | None = None
+
+
+_as_decoder = msgspec.json.Decoder(_AuthorizationServerMetadata)
+
+
+def authorization_server_metadata_url(issuer: str) -> str:
+    """Return the RFC 8414 metadata URL of an issuer (§3.1: the well-known part before the path).
+
+    ``https://as.example/tenant/`` gives
+    ``https://as.example/.well-known/oauth-authorization-server/tenant``.
+    """
+    parts = urlsplit(issuer)
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme}://{parts.netloc}/.well-known/oauth-authorization-server{path}"
+
+
+def parse_revocation_endpoint(response_bytes: bytes, issuer: str) -> str | None:
+    """Return the ``revocation_endpoint`` of an RFC 8414 metadata document, if it lists one.
+
+    The document's ``issuer`` must be identical to ``issuer`` (RFC 8414 §3.3:
+    no trailing-slash allowance here), and the endpoint must be an absolute
+    URL, https when the issuer is.
+
+    Raises:
+        DiscoveryError: the body is not a JSON object of the expected shape,
+            the issuer differs, or the endpoint is not an acceptable URL.
+
+    """
+    try:
+        document = _as_decoder.decode(response_bytes)
+    except msgspec.ValidationError as exc:
+        raise DiscoveryError(f"invalid authorization server metadata: {exc}") from exc
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise DiscoveryError("authorization server metadata is not valid JSON") from exc
+    if document.issuer != issuer:
+        raise DiscoveryError(
+            f"authorization server metadata names issuer {document.issuer!r}, not {issuer!r}"
+        )
+    endpoint = document.revocation_endpoint
+    schemes = ("https",) if issuer.startswith("https:") else ("https", "http")
+    if endpoint is not None and not _is_url(endpoint, schemes):
+        raise DiscoveryError(
+            f"authorization server metadata: revocation_endpoint is not an absolute "
+            f"{'/'.join(schemes)} URL"
+        )
+    return endpoint
 
 
 def issuer_matches(discovered: str, expected: str) -> bool:

@@ -37,11 +37,14 @@ def validate_id_token(
     leeway: int = DEFAULT_LEEWAY,
     algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
     supported_algorithms: Iterable[str] | None = None,
+    hs256_secret: bytes | None = None,
 ) -> dict[str, Any]:
     """Verify an ID token's signature and claims and return its claims.
 
     Checks, in order: signature with a JWKS key under an allowed algorithm
-    (``algorithms`` narrowed by discovery's ``supported_algorithms``); a
+    (``algorithms`` narrowed by discovery's ``supported_algorithms``), or,
+    only when ``hs256_secret`` (the client secret's UTF-8 octets, OpenID
+    Connect Core §3.1.3.7 step 8) is given, an ``HS256`` MAC under it; a
     ``typ`` header, if any, of ``JWT``; ``iss`` equals ``issuer`` exactly;
     ``aud`` contains ``client_id``; ``azp`` equals ``client_id`` when present,
     and is present when ``aud`` has several values; ``exp`` is after ``now``
@@ -59,8 +62,8 @@ def validate_id_token(
         ConfigurationError: ``algorithms`` names an algorithm that cannot be pinned.
 
     """
-    allowed = signing_algorithms(algorithms, supported_algorithms)
-    header, claims = verify_signature(token, keys, allowed)
+    allowed = signing_algorithms(algorithms, supported_algorithms, hs256=hs256_secret is not None)
+    header, claims = verify_signature(token, keys, allowed, hs256_secret=hs256_secret)
     if "typ" in header and not typ_is(header["typ"], "jwt"):
         raise TokenValidationError("ID token has an unexpected typ header")
     if claims.get("iss") != issuer:

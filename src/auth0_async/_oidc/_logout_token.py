@@ -1,9 +1,9 @@
 """Back-channel logout token validation (OpenID Connect Back-Channel Logout 1.0 §2.6).
 
 Beyond nextjs-auth0 (which checks claims with ``RS256`` only): the ``typ``
-header is checked when present, ``jti`` is required and remembered so a
-captured token cannot be replayed while it would still be accepted, and a
-token older than that memory is refused.
+header is checked when present, ``exp`` is required (§2.4), ``jti`` is
+required and remembered so a captured token cannot be replayed while it would
+still be accepted, and a token older than that memory is refused.
 """
 
 from __future__ import annotations
@@ -115,6 +115,7 @@ def validate_logout_token(
     leeway: int = DEFAULT_LEEWAY,
     algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
     supported_algorithms: Iterable[str] | None = None,
+    hs256_secret: bytes | None = None,
 ) -> dict[str, Any]:
     """Verify a logout token and return its claims (``sid`` and/or ``sub`` say what to end).
 
@@ -138,6 +139,7 @@ def validate_logout_token(
         leeway=leeway,
         algorithms=algorithms,
         supported_algorithms=supported_algorithms,
+        hs256_secret=hs256_secret,
     )
     jti = claims["jti"]
     if seen_jti.seen(issuer, jti, now=now):
@@ -157,16 +159,19 @@ def check_logout_token(
     leeway: int = DEFAULT_LEEWAY,
     algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
     supported_algorithms: Iterable[str] | None = None,
+    hs256_secret: bytes | None = None,
 ) -> dict[str, Any]:
     """Verify a logout token, all but replay, and return its claims (with a string ``jti``).
 
-    Checks: signature with a JWKS key under an allowed algorithm; ``typ``, when
+    Checks: signature with a JWKS key under an allowed algorithm (``algorithms``
+    narrowed by discovery's ``supported_algorithms``; ``HS256`` keyed with
+    ``hs256_secret`` too when that is given); ``typ``, when
     present, is ``logout+jwt`` (any case, ``application/`` optional); ``iss``
     equals ``issuer``; ``aud`` contains ``client_id``; ``iat`` present, not in
-    the future and not older than ``max_age`` (± ``leeway``); ``exp``, when
-    present, not passed; ``events`` holds the back-channel logout member as a
-    JSON object; ``sid`` or ``sub`` present, each a string when present;
-    no ``nonce``; ``jti`` a non-empty string. The caller then refuses a
+    the future and younger than ``max_age`` (± ``leeway``); ``exp`` present
+    (Back-Channel Logout 1.0 §2.4) and not passed (+ ``leeway``); ``events``
+    holds the back-channel logout member as a JSON object; ``sid`` or ``sub``
+    present, each a string when present; no ``nonce``; ``jti`` a non-empty string. The caller then refuses a
     ``jti`` it has already accepted, remembering it until
     :func:`retain_until`.
 
@@ -176,8 +181,8 @@ def check_logout_token(
         ConfigurationError: ``algorithms`` names an algorithm that cannot be pinned.
 
     """
-    allowed = signing_algorithms(algorithms, supported_algorithms)
-    header, claims = verify_signature(token, keys, allowed)
+    allowed = signing_algorithms(algorithms, supported_algorithms, hs256=hs256_secret is not None)
+    header, claims = verify_signature(token, keys, allowed, hs256_secret=hs256_secret)
     if "typ" in header and not typ_is(header["typ"], "logout+jwt"):
         raise TokenValidationError("logout token typ header is not logout+jwt")
     if claims.get("iss") != issuer:
@@ -188,10 +193,14 @@ def check_logout_token(
         raise TokenValidationError("logout token has no iat")
     if iat - leeway > now:
         raise TokenValidationError("logout token iat is in the future")
-    if iat + max_age + leeway < now:
+    # At iat + max_age + leeway the jti memory of a token accepted with iat up to
+    # leeway ahead lapses: from that instant on the token must be too old.
+    if iat + max_age + leeway <= now:
         raise TokenValidationError("logout token is too old (iat)")
     exp = numeric_claim(claims, "exp", "logout token")
-    if exp is not None and exp + leeway <= now:
+    if exp is None:
+        raise TokenValidationError("logout token has no exp")
+    if exp + leeway <= now:
         raise TokenValidationError("logout token is expired (exp)")
     events = claims.get("events")
     if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_LOGOUT_EVENT), dict):

@@ -12,6 +12,7 @@ from .._exceptions import OAuthError, TransportError
 __all__ = [
     "TokenResponse",
     "authorization_code_form",
+    "json_answer",
     "oauth_error_from",
     "parse_token_response",
     "refresh_token_form",
@@ -125,3 +126,20 @@ def parse_token_response(
     if require_id_token and not response.id_token:
         raise TransportError("token response has no id_token")
     return response
+
+
+def json_answer(status: int, body: bytes, what: str, *, ok: tuple[int, ...]) -> dict[str, Any]:
+    """Return a JSON object answer, or raise the OAuth or transport error it describes."""
+    try:
+        document = msgspec.json.decode(body) if body else None
+    except (msgspec.DecodeError, RecursionError):
+        document = None
+    if isinstance(document, dict):
+        oauth_error = oauth_error_from(document, status=status)
+        if oauth_error is not None:
+            raise oauth_error
+        if status in ok:
+            return document
+    elif status in ok:
+        raise TransportError(f"{what} answered a body that is not a JSON object")
+    raise TransportError(f"{what} answered HTTP {status}")
