@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from auth0_async import Auth0Client, SessionConfig, SessionData
-from auth0_async._stateless import CookieSessionStore
+from auth0_async._sessions._stateless import CookieSessionStore
 from auth0_async.testing import generate_session_cookie
 
 if TYPE_CHECKING:

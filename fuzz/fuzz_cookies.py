@@ -50,8 +50,8 @@ class Target:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         from auth0_async import Auth0Client, SessionData
-        from auth0_async._cookies import plan_chunked_write
-        from auth0_async._crypto import CookieCipher, b64url_encode
+        from auth0_async._core._cookies import plan_chunked_write
+        from auth0_async._core._crypto import CookieCipher, b64url_encode
         from auth0_async.testing import FrozenClock
 
         self._session_type = SessionData
@@ -151,7 +151,7 @@ def _session_json(**extra: Any) -> bytes:
 
 def seed_inputs() -> dict[str, bytes]:
     """Seed inputs covering each mode (raw seeds are sealed with a foreign secret)."""
-    from auth0_async._crypto import CookieCipher
+    from auth0_async._core._crypto import CookieCipher
 
     foreign = CookieCipher([FOREIGN_SECRET]).encrypt(_session_json())
     big = CookieCipher([FOREIGN_SECRET]).encrypt(_session_json(pad="x" * 5000))

@@ -13,9 +13,9 @@ import pytest
 from joserfc import jwt
 
 from auth0_async import AccessToken, AccessTokenError, Auth0Client, SessionData
-from auth0_async._access_tokens import merge_scopes
-from auth0_async._crypto import CookieCipher
-from auth0_async._models import decode_session, session_from_wire
+from auth0_async._core._access_tokens import merge_scopes
+from auth0_async._core._crypto import CookieCipher
+from auth0_async._core._models import decode_session, session_from_wire
 from auth0_async.stores import MemorySessionStore
 from auth0_async.testing import FrozenClock, generate_session_cookie
 

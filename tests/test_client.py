@@ -17,9 +17,9 @@ from auth0_async import (
     SessionData,
     SessionError,
 )
-from auth0_async._context import RequestContext
-from auth0_async._crypto import CookieCipher
-from auth0_async._models import session_from_wire
+from auth0_async._core._context import RequestContext
+from auth0_async._core._crypto import CookieCipher
+from auth0_async._core._models import session_from_wire
 from auth0_async.testing import FrozenClock, generate_session_cookie
 
 from .asgi_driver import call
@@ -519,7 +519,7 @@ async def test_token_reuse_needs_a_byte_identical_plaintext() -> None:
 async def test_without_token_reuse_every_write_encrypts_anew(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from auth0_async._stateless import CookieSessionStore
+    from auth0_async._sessions._stateless import CookieSessionStore
 
     monkeypatch.setattr(CookieSessionStore, "reuse_size", 0)
     auth0 = make()
@@ -531,7 +531,7 @@ async def test_without_token_reuse_every_write_encrypts_anew(
 
 
 async def test_the_stores_tables_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from auth0_async._stateless import CookieSessionStore
+    from auth0_async._sessions._stateless import CookieSessionStore
 
     monkeypatch.setattr(CookieSessionStore, "cache_size", 4)
     monkeypatch.setattr(CookieSessionStore, "reuse_size", 3)
@@ -557,7 +557,7 @@ def test_threads_sharing_a_client_never_trip_over_the_tables(
     import sys
     import threading
 
-    from auth0_async._stateless import CookieSessionStore, _drop_oldest
+    from auth0_async._sessions._stateless import CookieSessionStore, _drop_oldest
 
     _drop_oldest({})  # another thread emptied it first: nothing to do, no error
     monkeypatch.setattr(CookieSessionStore, "cache_size", 2)

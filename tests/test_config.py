@@ -12,7 +12,7 @@ from auth0_async import (
     SecurityWarning,
     SessionConfig,
 )
-from auth0_async._config import normalize_app_base_urls, normalize_domain, resolve_cookie
+from auth0_async._core._config import normalize_app_base_urls, normalize_domain, resolve_cookie
 
 from .conftest import SECRET
 

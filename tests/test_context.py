@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auth0_async._context import RequestContext
-from auth0_async._cookies import CookieAttributes, parse_cookie_header
+from auth0_async._core._context import RequestContext
+from auth0_async._core._cookies import CookieAttributes, parse_cookie_header
 
 ATTRS = CookieAttributes()
 NOW = 1_800_000_000.0

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auth0_async._context import RequestContext
-from auth0_async._cookies import (
+from auth0_async._core._context import RequestContext
+from auth0_async._core._cookies import (
     CHUNK_SIZE,
     CookieAttributes,
     chunk_names,

@@ -9,7 +9,7 @@ from joserfc import jwe
 from joserfc.jwk import OctKey
 
 from auth0_async import ConfigurationError
-from auth0_async._crypto import CookieCipher, b64url_decode, b64url_encode, is_expired
+from auth0_async._core._crypto import CookieCipher, b64url_decode, b64url_encode, is_expired
 
 from .conftest import OTHER_SECRET, SECRET
 
@@ -163,7 +163,7 @@ def test_empty_secret_is_a_configuration_error() -> None:
 
 
 def test_key_derivation_happens_once_per_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    from auth0_async import _crypto
+    from auth0_async._core import _crypto
 
     cipher = CookieCipher([SECRET, OTHER_SECRET])
 
@@ -178,7 +178,7 @@ def test_key_derivation_happens_once_per_secret(monkeypatch: pytest.MonkeyPatch)
 
 def test_hkdf_matches_nextjs_parameters() -> None:
     # Known-answer: HKDF-SHA256(ikm=utf8(secret), salt="", info="JWE CEK", L=32), as @panva/hkdf.
-    from auth0_async._crypto import _derive_key
+    from auth0_async._core._crypto import _derive_key
 
     assert _derive_key(SECRET) == _key(SECRET)
 

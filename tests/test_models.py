@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auth0_async import AccessTokenSet, Internal, SessionData, TokenSet, User
-from auth0_async._access_tokens import RefreshedTokens, apply_refresh
-from auth0_async._models import (
+from auth0_async._core._access_tokens import RefreshedTokens, apply_refresh
+from auth0_async._core._models import (
     decode_session,
     encode_session,
     session_from_wire,

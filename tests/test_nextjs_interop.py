@@ -10,8 +10,8 @@ import msgspec
 import pytest
 
 from auth0_async import Auth0Client, CookieOptions, SessionConfig
-from auth0_async._cookies import parse_cookie_header
-from auth0_async._crypto import CookieCipher
+from auth0_async._core._cookies import parse_cookie_header
+from auth0_async._core._crypto import CookieCipher
 from auth0_async.testing import FrozenClock, MockAuth0, MockUser, generate_session_cookie
 
 from .asgi_driver import call

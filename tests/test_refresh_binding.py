@@ -203,7 +203,7 @@ async def test_redis_copy_attack_does_not_turn_eve_into_alice(
 
 
 def test_sealed_values_open_only_in_their_context() -> None:
-    from auth0_async._crypto import CookieCipher
+    from auth0_async._core._crypto import CookieCipher
 
     from .conftest import OTHER_SECRET
 

@@ -13,8 +13,8 @@ import pytest
 from joserfc import jwt
 
 from auth0_async import SessionData, SessionStoreError
-from auth0_async._crypto import CookieCipher
-from auth0_async._models import decode_session, encode_session
+from auth0_async._core._crypto import CookieCipher
+from auth0_async._core._models import decode_session, encode_session
 from auth0_async.testing import FrozenClock
 
 from .asgi_driver import call

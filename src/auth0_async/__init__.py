@@ -13,19 +13,29 @@ Quick start::
             ...
 """
 
-from ._access_tokens import AccessToken as AccessToken
 from ._client import Auth0Client as Auth0Client
 from ._client import LoginResult as LoginResult
 from ._client import RequestLike as RequestLike
 from ._client import ResponseLike as ResponseLike
-from ._config import DEFAULT_ABSOLUTE_DURATION as DEFAULT_ABSOLUTE_DURATION
-from ._config import DEFAULT_INACTIVITY_DURATION as DEFAULT_INACTIVITY_DURATION
-from ._config import BeforeSessionRolled as BeforeSessionRolled
-from ._config import CookieOptions as CookieOptions
-from ._config import Routes as Routes
-from ._config import Secret as Secret
-from ._config import SessionConfig as SessionConfig
-from ._config import TransactionCookieOptions as TransactionCookieOptions
+from ._core._access_tokens import AccessToken as AccessToken
+from ._core._config import DEFAULT_ABSOLUTE_DURATION as DEFAULT_ABSOLUTE_DURATION
+from ._core._config import DEFAULT_INACTIVITY_DURATION as DEFAULT_INACTIVITY_DURATION
+from ._core._config import BeforeSessionRolled as BeforeSessionRolled
+from ._core._config import CookieOptions as CookieOptions
+from ._core._config import Routes as Routes
+from ._core._config import Secret as Secret
+from ._core._config import SessionConfig as SessionConfig
+from ._core._config import TransactionCookieOptions as TransactionCookieOptions
+from ._core._models import AccessTokenSet as AccessTokenSet
+from ._core._models import Internal as Internal
+from ._core._models import SessionData as SessionData
+from ._core._models import TokenSet as TokenSet
+from ._core._models import User as User
+from ._core._protocols import RefreshCoordinator as RefreshCoordinator
+from ._core._protocols import RequestSource as RequestSource
+from ._core._protocols import ResponseSink as ResponseSink
+from ._core._protocols import SessionStore as SessionStore
+from ._core._responses import RouteResponse as RouteResponse
 from ._exceptions import AccessTokenError as AccessTokenError
 from ._exceptions import Auth0Error as Auth0Error
 from ._exceptions import AuthorizationError as AuthorizationError
@@ -44,22 +54,12 @@ from ._exceptions import SessionStoreError as SessionStoreError
 from ._exceptions import TokenValidationError as TokenValidationError
 from ._exceptions import TransactionError as TransactionError
 from ._exceptions import TransportError as TransportError
-from ._flows import DEFAULT_ID_TOKEN_CLAIMS as DEFAULT_ID_TOKEN_CLAIMS
-from ._flows import BeforeSessionSaved as BeforeSessionSaved
-from ._flows import CallbackContext as CallbackContext
-from ._flows import OnCallback as OnCallback
-from ._flows import filter_default_id_token_claims as filter_default_id_token_claims
-from ._models import AccessTokenSet as AccessTokenSet
-from ._models import Internal as Internal
-from ._models import SessionData as SessionData
-from ._models import TokenSet as TokenSet
-from ._models import User as User
-from ._protocols import RefreshCoordinator as RefreshCoordinator
-from ._protocols import RequestSource as RequestSource
-from ._protocols import ResponseSink as ResponseSink
-from ._protocols import SessionStore as SessionStore
-from ._replay import ReplayCache as ReplayCache
-from ._responses import RouteResponse as RouteResponse
+from ._service._flows import DEFAULT_ID_TOKEN_CLAIMS as DEFAULT_ID_TOKEN_CLAIMS
+from ._service._flows import BeforeSessionSaved as BeforeSessionSaved
+from ._service._flows import CallbackContext as CallbackContext
+from ._service._flows import OnCallback as OnCallback
+from ._service._flows import filter_default_id_token_claims as filter_default_id_token_claims
+from ._sessions._replay import ReplayCache as ReplayCache
 from ._version import __version__ as __version__
 
 __all__ = [

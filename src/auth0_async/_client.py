@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, overload
 
 import msgspec
 
-from ._config import (
+from ._core._config import (
     Routes,
     Secret,
     SessionConfig,
@@ -21,17 +21,16 @@ from ._config import (
     resolve_secrets,
     resolve_transaction_cookie,
 )
-from ._context import CACHE_HEADERS, UNREAD, RequestContext, scope_of
-from ._crypto import CookieCipher
+from ._core._context import CACHE_HEADERS, UNREAD, RequestContext, scope_of
+from ._core._crypto import CookieCipher
+from ._core._lifetime import Lifetime
+from ._core._models import SessionData
 from ._exceptions import (
     ConfigurationError,
     MissingSessionError,
     RequestContextError,
     SessionError,
 )
-from ._flows import LoginFlows, query_params
-from ._lifetime import Lifetime
-from ._models import SessionData
 from ._oidc import (
     MIN_HS256_SECRET_BYTES,
     ClientSecretBasic,
@@ -39,23 +38,24 @@ from ._oidc import (
     OIDCClient,
     PrivateKeyJwt,
 )
-from ._replay import replay_cache_of
-from ._stateful import StatefulSessionStore
-from ._stateless import CookieSessionStore
-from ._token_flow import AccessTokenFlow
-from ._transactions import TransactionStore
+from ._service._flows import LoginFlows, query_params
+from ._service._tokens import AccessTokenFlow
+from ._sessions._replay import replay_cache_of
+from ._sessions._stateful import StatefulSessionStore
+from ._sessions._stateless import CookieSessionStore
+from ._sessions._transactions import TransactionStore
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
 
     import httpx
 
-    from ._access_tokens import AccessToken
-    from ._flows import BeforeSessionSaved, OnCallback
+    from ._core._access_tokens import AccessToken
+    from ._core._protocols import RefreshCoordinator, RequestSource, ResponseSink, SessionStore
     from ._oidc import AuthorizationParameters, ClientAuth
-    from ._persistence import SessionPersistence
-    from ._protocols import RefreshCoordinator, RequestSource, ResponseSink, SessionStore
-    from ._replay import ReplayCache
+    from ._service._flows import BeforeSessionSaved, OnCallback
+    from ._sessions._persistence import SessionPersistence
+    from ._sessions._replay import ReplayCache
     from ._types import ASGIApp, Clock
 
 __all__ = ["Auth0Client", "LoginResult", "RequestLike", "ResponseLike"]
@@ -337,7 +337,7 @@ class Auth0Client:
         if isinstance(token_refresh_buffer, bool) or not 0 <= token_refresh_buffer < float("inf"):
             raise ConfigurationError("token_refresh_buffer must be a finite number of seconds >= 0")
         if refresh_coordinator is None:
-            from ._refresh import LocalRefreshCoordinator
+            from ._service._refresh import LocalRefreshCoordinator
 
             refresh_coordinator = LocalRefreshCoordinator()
         self._tokens = AccessTokenFlow(
@@ -760,7 +760,7 @@ class Auth0Client:
 
     def middleware(self, app: Callable[[Any, Any, Any], Awaitable[None]]) -> ASGIApp:
         """Wrap an ASGI app: bind each request, apply cookie writes, roll the session."""
-        from ._asgi import Auth0Middleware
+        from ._http._middleware import Auth0Middleware
 
         return Auth0Middleware(app, client=self)
 
@@ -785,7 +785,7 @@ class Auth0Client:
             return
         hook = self._session_config.before_session_rolled
         if hook is not None:
-            from ._hooks import allow_roll
+            from ._service._hooks import allow_roll
 
             if not await allow_roll(hook, ctx):
                 return

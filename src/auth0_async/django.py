@@ -41,7 +41,8 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise ImportError("auth0_async.django needs Django: pip install 'auth0-async[django]'") from exc
 
-from ._adapters import (
+from ._exceptions import MissingSessionError
+from ._http._adapters import (
     NOSNIFF,
     NOT_AUTHENTICATED,
     login_location,
@@ -49,16 +50,15 @@ from ._adapters import (
     resolve_login_path,
     scope_of_connection,
 )
-from ._exceptions import MissingSessionError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from django.http.response import HttpResponseBase
 
-    from ._access_tokens import AccessToken
     from ._client import Auth0Client
-    from ._models import SessionData
+    from ._core._access_tokens import AccessToken
+    from ._core._models import SessionData
     from ._types import ASGIApp
 
 __all__ = [

@@ -47,19 +47,19 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
         "auth0_async.fastapi needs FastAPI: pip install 'auth0-async[fastapi]'"
     ) from exc
 
-from ._adapters import (
+from ._exceptions import AccessTokenError
+from ._http._adapters import (
     NOT_AUTHENTICATED,
     access_token_error_body,
     login_location,
     redirect_status,
     resolve_login_path,
 )
-from ._exceptions import AccessTokenError
 
 if TYPE_CHECKING:
-    from ._access_tokens import AccessToken
     from ._client import Auth0Client
-    from ._models import SessionData
+    from ._core._access_tokens import AccessToken
+    from ._core._models import SessionData
 
 __all__ = ["Auth0Depends"]
 

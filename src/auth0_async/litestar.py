@@ -48,8 +48,12 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
         "auth0_async.litestar needs Litestar: pip install 'auth0-async[litestar]'"
     ) from exc
 
-from ._access_tokens import AccessToken  # noqa: TC001 (Litestar reads the annotations)
-from ._adapters import (
+from ._core._access_tokens import AccessToken  # noqa: TC001 (Litestar reads the annotations)
+from ._core._config import Routes
+from ._core._models import SessionData  # noqa: TC001 (Litestar reads the annotations)
+from ._core._responses import RouteResponse
+from ._exceptions import AccessTokenError
+from ._http._adapters import (
     NOSNIFF,
     NOT_AUTHENTICATED,
     access_token_error_body,
@@ -57,10 +61,6 @@ from ._adapters import (
     redirect_status,
     resolve_login_path,
 )
-from ._config import Routes
-from ._exceptions import AccessTokenError
-from ._models import SessionData  # noqa: TC001 (Litestar reads the annotations)
-from ._responses import RouteResponse
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -50,7 +50,8 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
         "auth0_async.starlette needs Starlette: pip install 'auth0-async[starlette]'"
     ) from exc
 
-from ._adapters import (
+from ._exceptions import AccessTokenError
+from ._http._adapters import (
     NOSNIFF,
     NOT_AUTHENTICATED,
     access_token_error_body,
@@ -58,16 +59,15 @@ from ._adapters import (
     redirect_status,
     resolve_login_path,
 )
-from ._exceptions import AccessTokenError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
     from starlette.requests import HTTPConnection, Request
 
-    from ._access_tokens import AccessToken
     from ._client import Auth0Client
-    from ._models import SessionData
+    from ._core._access_tokens import AccessToken
+    from ._core._models import SessionData
 
     Endpoint: TypeAlias = Callable[[Request], Awaitable[Response]]
 

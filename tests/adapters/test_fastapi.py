@@ -13,7 +13,7 @@ from fastapi import BackgroundTasks, Depends, FastAPI, WebSocket
 from typing_extensions import assert_type
 
 from auth0_async import AccessToken, SessionData
-from auth0_async._crypto import CookieCipher
+from auth0_async._core._crypto import CookieCipher
 from auth0_async.fastapi import Auth0Depends
 from auth0_async.testing import FrozenClock
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from auth0_async import RouteResponse, SessionData
-from auth0_async._crypto import CookieCipher
+from auth0_async._core._crypto import CookieCipher
 
 from ..conftest import SECRET
 from ..peers.peers import confirm_op_logout, drive_login

@@ -310,7 +310,7 @@ def session_wire(
 
 def decrypt_cookie(value: str) -> dict[str, Any]:
     """The JSON payload of one of our cookies (asserting that it opens)."""
-    from auth0_async._crypto import CookieCipher
+    from auth0_async._core._crypto import CookieCipher
 
     opened = CookieCipher([SECRET]).decrypt(value)
     assert opened is not None

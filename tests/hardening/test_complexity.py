@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auth0_async import Auth0Client, SessionData
-from auth0_async import _cookies as cookies_module
-from auth0_async._crypto import CookieCipher
+from auth0_async._core import _cookies as cookies_module
+from auth0_async._core._crypto import CookieCipher
 from auth0_async.testing import FrozenClock
 
 from ..asgi_driver import call
@@ -89,7 +89,7 @@ def test_ten_thousand_cookies_open_at_most_one_jwe(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(CookieCipher, "decrypt", spy_decrypt)
     monkeypatch.setattr(cookies_module, "parse_cookie_header", spy_parse)
-    monkeypatch.setattr("auth0_async._context.parse_cookie_header", spy_parse)
+    monkeypatch.setattr("auth0_async._core._context.parse_cookie_header", spy_parse)
     valid = CIPHER.encrypt(b'{"user":{"sub":"a"},"tokenSet":{"accessToken":"x"}}')
     headers = [
         b"; ".join(b"c%d=v" % i for i in range(10_000)),

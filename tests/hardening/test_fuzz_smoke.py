@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from auth0_async._crypto import CookieCipher
+from auth0_async._core._crypto import CookieCipher
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = ROOT / "fuzz" / "fuzz_cookies.py"

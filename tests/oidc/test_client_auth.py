@@ -7,7 +7,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
-from auth0_async._config import Secret
+from auth0_async._core._config import Secret
 from auth0_async._exceptions import ConfigurationError
 from auth0_async._oidc._client_auth import ClientSecretBasic, ClientSecretPost, PrivateKeyJwt
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from auth0_async import Auth0Client
-from auth0_async._config import Secret
+from auth0_async._core._config import Secret
 from auth0_async._exceptions import ConfigurationError, TokenValidationError
 from auth0_async._oidc._client import OIDCClient
 from auth0_async._oidc._id_token import validate_id_token

@@ -12,7 +12,7 @@ import pytest
 from joserfc.jwk import RSAKey
 
 from auth0_async import Auth0Client
-from auth0_async._config import Secret
+from auth0_async._core._config import Secret
 from auth0_async._exceptions import OAuthError, SecurityWarning, TokenValidationError
 from auth0_async._oidc import (
     ClientSecretBasic,

@@ -4,7 +4,7 @@ import anyio
 import pytest
 
 from auth0_async import ConfigurationError, SessionData
-from auth0_async._models import Internal, TokenSet, User, encode_session
+from auth0_async._core._models import Internal, TokenSet, User, encode_session
 from auth0_async.stores import MemorySessionStore
 from auth0_async.testing import FrozenClock, check_session_store
 

@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from auth0_async import ConfigurationError, SessionData, SessionStoreError
-from auth0_async._models import Internal, TokenSet, User, encode_session
+from auth0_async._core._models import Internal, TokenSet, User, encode_session
 from auth0_async.testing import check_session_store
 
 from ..support.fixtures import require_redis_server

@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from joserfc.jwk import Key, KeySet
     from typing_extensions import Self
 
-    from .._config import Secret
-    from .._replay import ReplayCache
+    from .._core._config import Secret
+    from .._sessions._replay import ReplayCache
     from .._types import Clock
     from ._client_auth import ClientAuth
 

@@ -24,7 +24,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey, import_key
 
-from .._config import Secret
+from .._core._config import Secret
 from .._exceptions import ConfigurationError
 
 if TYPE_CHECKING:

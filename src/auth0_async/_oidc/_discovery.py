@@ -9,7 +9,7 @@ import msgspec
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, import_key
 
-from .._crypto import b64url_decode
+from .._core._crypto import b64url_decode
 from .._exceptions import DiscoveryError
 
 __all__ = [

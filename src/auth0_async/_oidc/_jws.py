@@ -27,7 +27,7 @@ import msgspec
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jws import JWSRegistry, deserialize_compact
 
-from .._crypto import b64url_decode
+from .._core._crypto import b64url_decode
 from .._exceptions import ConfigurationError, KeyNotFoundError, TokenValidationError
 
 if TYPE_CHECKING:

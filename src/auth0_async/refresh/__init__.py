@@ -24,10 +24,10 @@ Any object with that ``coordinate`` method works (see
 
 from __future__ import annotations
 
-from .._refresh import LocalRefreshCoordinator as LocalRefreshCoordinator
+from .._service._refresh import LocalRefreshCoordinator as LocalRefreshCoordinator
 
 __all__ = ["LocalRefreshCoordinator"]
 
 # Reprs say auth0_async.refresh.X (unless the top-level package already re-exports it).
-if LocalRefreshCoordinator.__module__ == "auth0_async._refresh":
+if LocalRefreshCoordinator.__module__ == "auth0_async._service._refresh":
     LocalRefreshCoordinator.__module__ = __name__

@@ -31,7 +31,7 @@ from .._exceptions import (
     TokenValidationError,
     TransportError,
 )
-from .._refresh import LocalRefreshCoordinator, seconds
+from .._service._refresh import LocalRefreshCoordinator, seconds
 
 try:
     # Imported at run time (not only for annotations) so a missing extra fails here.

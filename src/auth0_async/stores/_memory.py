@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 import anyio.lowlevel
 
+from .._core._models import decode_session, encode_session
 from .._exceptions import ConfigurationError
-from .._models import decode_session, encode_session
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .._models import SessionData
+    from .._core._models import SessionData
 
 __all__ = ["MemorySessionStore"]
 

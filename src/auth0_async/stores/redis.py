@@ -54,13 +54,13 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
         "auth0_async.stores.redis needs the redis package: pip install 'auth0-async[redis]'"
     ) from exc
 
+from .._core._models import decode_session, encode_session
 from .._exceptions import ConfigurationError, SessionStoreError
-from .._models import decode_session, encode_session
 from .._redis import RedisLike, Script, bounded, check_client, require_asyncio
-from .._refresh import seconds
+from .._service._refresh import seconds
 
 if TYPE_CHECKING:
-    from .._models import SessionData
+    from .._core._models import SessionData
 
 __all__ = ["RedisSessionStore"]
 

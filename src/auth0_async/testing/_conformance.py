@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 import anyio
 import anyio.lowlevel
 
-from .._models import (
+from .._core._models import (
     AccessTokenSet,
     Internal,
     SessionData,
@@ -25,7 +25,7 @@ from .._models import (
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from .._protocols import SessionStore
+    from .._core._protocols import SessionStore
     from ._clock import FrozenClock
 
 __all__ = ["check_session_store"]

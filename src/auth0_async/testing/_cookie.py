@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from .._crypto import CookieCipher
+from .._core._crypto import CookieCipher
+from .._core._models import Internal, SessionData, encode_session, session_from_wire
 from .._exceptions import ConfigurationError
-from .._models import Internal, SessionData, encode_session, session_from_wire
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

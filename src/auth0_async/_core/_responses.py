@@ -11,7 +11,7 @@ import msgspec
 from ._cookies import is_token
 
 if TYPE_CHECKING:
-    from ._types import Send
+    from .._types import Send
 
 __all__ = ["RouteResponse"]
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import msgspec
 
+from .._exceptions import AccessTokenError
 from ._crypto import b64url_decode
-from ._exceptions import AccessTokenError
 from ._models import AccessTokenSet, SessionData, TokenSet
 
 __all__ = [

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._context import CACHE_HEADERS, RequestContext
-from ._exceptions import InvalidRequestError, SessionStoreError
-from ._flows import LoginFlows
-from ._hooks import logger
-from ._request import request_host
-from ._responses import RouteResponse
+from .._core._context import CACHE_HEADERS, RequestContext
+from .._core._request import request_host
+from .._core._responses import RouteResponse
+from .._exceptions import InvalidRequestError, SessionStoreError
+from .._service._flows import LoginFlows
+from .._service._hooks import logger
 
 if TYPE_CHECKING:
-    from ._client import Auth0Client
-    from ._types import ASGIApp, Message, Receive, Scope, Send
+    from .._client import Auth0Client
+    from .._types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["Auth0Middleware"]
 

@@ -7,25 +7,25 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ._cookies import (
+from .._core._cookies import (
     CHUNK_SIZE,
     LEGACY_COOKIE_NAME,
     plan_chunked_write,
     read_chunked,
     read_legacy_chunked,
 )
-from ._crypto import JWEHeader, is_expired
-from ._models import decode_session, encode_session, session_from_wire
+from .._core._crypto import JWEHeader, is_expired
+from .._core._models import decode_session, encode_session, session_from_wire
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ._config import ResolvedCookie
-    from ._context import RequestContext
-    from ._cookies import CookieAttributes
-    from ._crypto import CookieCipher
-    from ._lifetime import Lifetime
-    from ._models import SessionData
+    from .._core._config import ResolvedCookie
+    from .._core._context import RequestContext
+    from .._core._cookies import CookieAttributes
+    from .._core._crypto import CookieCipher
+    from .._core._lifetime import Lifetime
+    from .._core._models import SessionData
 
 __all__ = ["MAX_COOKIE_CHARS", "CookieSessionStore"]
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import anyio
 import anyio.lowlevel
 
-from ._exceptions import AccessTokenError, ConfigurationError
+from .._exceptions import AccessTokenError, ConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

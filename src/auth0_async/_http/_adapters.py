@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote, urlencode
 
-from ._config import Routes
-from ._exceptions import ConfigurationError
+from .._core._config import Routes
+from .._exceptions import ConfigurationError
 
 if TYPE_CHECKING:
-    from ._exceptions import AccessTokenError
+    from .._exceptions import AccessTokenError
 
 __all__ = [
     "NOSNIFF",

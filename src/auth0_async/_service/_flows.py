@@ -15,8 +15,12 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import msgspec
 
-from ._context import scope_of
-from ._exceptions import (
+from .._core._context import scope_of
+from .._core._lifetime import IPSIE_LEEWAY
+from .._core._models import Internal, SessionData, TokenSet, user_from_claims
+from .._core._request import is_valid_host, request_host, server_host
+from .._core._responses import RouteResponse
+from .._exceptions import (
     Auth0Error,
     AuthorizationError,
     ConfigurationError,
@@ -30,10 +34,7 @@ from ._exceptions import (
     TransactionError,
     TransportError,
 )
-from ._hooks import maybe_await, request_source
-from ._lifetime import IPSIE_LEEWAY
-from ._models import Internal, SessionData, TokenSet, user_from_claims
-from ._oidc import (
+from .._oidc import (
     JtiCache,
     authorization_url,
     build_authorization_params,
@@ -46,20 +47,19 @@ from ._oidc import (
     parse_token_response,
     safe_return_to,
 )
-from ._oidc._tokens import authorization_code_form
-from ._request import is_valid_host, request_host, server_host
-from ._responses import RouteResponse
-from ._transactions import TransactionState
+from .._oidc._tokens import authorization_code_form
+from .._sessions._transactions import TransactionState
+from ._hooks import maybe_await, request_source
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-    from ._config import Routes
-    from ._context import RequestContext
-    from ._oidc import AuthorizationParameters, ClientAuth, OIDCClient
-    from ._persistence import SessionPersistence
-    from ._replay import ReplayCache
-    from ._transactions import TransactionStore
+    from .._core._config import Routes
+    from .._core._context import RequestContext
+    from .._oidc import AuthorizationParameters, ClientAuth, OIDCClient
+    from .._sessions._persistence import SessionPersistence
+    from .._sessions._replay import ReplayCache
+    from .._sessions._transactions import TransactionStore
 
 __all__ = [
     "DEFAULT_ID_TOKEN_CLAIMS",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from .._exceptions import SessionError
 from ._cookies import (
     NEEDS_PARSE,
     CookieAttributes,
@@ -19,7 +20,6 @@ from ._cookies import (
     parse_cookie_header,
     set_cookie,
 )
-from ._exceptions import SessionError
 
 if TYPE_CHECKING:
     from ._models import SessionData

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import msgspec
 
-from ._access_tokens import (
+from .._core._access_tokens import (
     AccessToken,
     RefreshedTokens,
     apply_refresh,
@@ -26,25 +26,25 @@ from ._access_tokens import (
     original_identity,
     select_token_set,
 )
-from ._exceptions import (
+from .._core._responses import RouteResponse
+from .._exceptions import (
     AccessTokenError,
     OAuthError,
     SessionStoreError,
     TokenValidationError,
     TransportError,
 )
-from ._oidc import DEFAULT_SCOPE, parse_token_response, refresh_token_form
-from ._responses import RouteResponse
+from .._oidc import DEFAULT_SCOPE, parse_token_response, refresh_token_form
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from ._context import RequestContext
-    from ._crypto import CookieCipher
-    from ._models import SessionData
-    from ._oidc import AuthorizationParameters, ClientAuth, OIDCClient
-    from ._persistence import SessionPersistence
-    from ._protocols import RefreshCoordinator
+    from .._core._context import RequestContext
+    from .._core._crypto import CookieCipher
+    from .._core._models import SessionData
+    from .._core._protocols import RefreshCoordinator
+    from .._oidc import AuthorizationParameters, ClientAuth, OIDCClient
+    from .._sessions._persistence import SessionPersistence
 
 __all__ = ["AccessTokenFlow"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from ._context import RequestContext
-    from ._models import SessionData
+    from .._core._context import RequestContext
+    from .._core._models import SessionData
 
 __all__ = ["SessionPersistence"]
 

@@ -7,12 +7,12 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._request import ScopeRequest
+from .._core._request import ScopeRequest
 
 if TYPE_CHECKING:
-    from ._config import BeforeSessionRolled
-    from ._context import RequestContext
-    from ._protocols import RequestSource
+    from .._core._config import BeforeSessionRolled
+    from .._core._context import RequestContext
+    from .._core._protocols import RequestSource
 
 __all__ = ["allow_roll", "logger", "maybe_await", "request_source"]
 

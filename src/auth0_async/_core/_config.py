@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, TypeAlias
 from urllib.parse import urlsplit
 
+from .._exceptions import ConfigurationError, SecurityWarning
 from ._cookies import CookieAttributes, is_cookie_name
-from ._exceptions import ConfigurationError, SecurityWarning
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence

@@ -16,20 +16,20 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ._cookies import LEGACY_COOKIE_NAME
-from ._crypto import is_expired
-from ._deadlines import deadline
-from ._exceptions import SessionStoreError
+from .._core._cookies import LEGACY_COOKIE_NAME
+from .._core._crypto import is_expired
+from .._deadlines import deadline
+from .._exceptions import SessionStoreError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from ._config import ResolvedCookie
-    from ._context import RequestContext
-    from ._crypto import CookieCipher
-    from ._lifetime import Lifetime
-    from ._models import SessionData
-    from ._protocols import SessionStore
+    from .._core._config import ResolvedCookie
+    from .._core._context import RequestContext
+    from .._core._crypto import CookieCipher
+    from .._core._lifetime import Lifetime
+    from .._core._models import SessionData
+    from .._core._protocols import SessionStore
 
 __all__ = ["StatefulSessionStore"]
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from ._exceptions import SessionStoreError
+from .._exceptions import SessionStoreError
 
 if TYPE_CHECKING:
     from ._stateful import StatefulSessionStore

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from ._cookies import CHUNK_SIZE, CookieAttributes, is_cookie_name
-from ._crypto import is_expired
-from ._exceptions import InvalidRequestError
+from .._core._cookies import CHUNK_SIZE, CookieAttributes, is_cookie_name
+from .._core._crypto import is_expired
+from .._exceptions import InvalidRequestError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ._config import ResolvedCookie
-    from ._context import RequestContext
-    from ._crypto import CookieCipher
+    from .._core._config import ResolvedCookie
+    from .._core._context import RequestContext
+    from .._core._crypto import CookieCipher
 
 __all__ = ["MAX_COOKIE_BYTES", "SealedTransaction", "TransactionState", "TransactionStore"]
 
