@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from auth0_async import Auth0Client, SessionConfig, SessionData
+from auth0_async._core._context import RequestContext
 from auth0_async._sessions._stateless import CookieSessionStore
 from auth0_async.testing import generate_session_cookie
 
@@ -234,9 +235,16 @@ class _ColdStore(CookieSessionStore):
     reuse_size = 0
 
 
+def _bind(auth0: Auth0Client, scope: dict[str, Any]) -> None:
+    """Bind `scope` as the middleware does, so explicit calls reuse one request context."""
+    ctx = RequestContext.from_scope(scope)
+    ctx.bound = True
+    scope[auth0._kernel.scope_key] = ctx
+
+
 def cold(auth0: Auth0Client) -> Auth0Client:
     """Turn `auth0`'s stateless store caches off (measurements comparable with the limit)."""
-    store = auth0._store
+    store = auth0._kernel.sessions
     if type(store) is not CookieSessionStore:
         raise TypeError("cold() applies to the stateless store")
     store.__class__ = _ColdStore
@@ -459,7 +467,7 @@ def ours_write(header: str, *, warm: bool = False) -> Callable[[], object]:
     if not warm:
         cold(auth0)
     scope = _scope(header)
-    auth0.bind(scope)
+    _bind(auth0, scope)
     session = drive(auth0.get_session(scope))
     if session is None:
         raise RuntimeError("auth0_async did not read the benchmark cookie")

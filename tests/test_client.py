@@ -540,7 +540,7 @@ async def test_the_stores_tables_stay_bounded(monkeypatch: pytest.MonkeyPatch) -
     values = [
         await _write(auth0, msgspec.structs.replace(session, extra={"n": n})) for n in range(10)
     ]
-    store = auth0._store
+    store = auth0._kernel.sessions
     assert isinstance(store, CookieSessionStore)
     assert len(store._cache) <= 4
     assert len(store._sealed) <= 3

@@ -32,7 +32,7 @@ def test_everything_falls_back_to_the_environment() -> None:
     auth0 = Auth0Client(env=env)
     assert auth0.domain == "https://tenant.eu.auth0.com"
     assert auth0.client_id == "cid"
-    cookie = auth0._cookie
+    cookie = auth0._kernel.cookie
     assert cookie.attributes.same_site == "strict"
     assert cookie.attributes.path == "/app"
     assert cookie.attributes.domain == "example.com"
@@ -49,7 +49,7 @@ def test_explicit_options_win_over_the_environment() -> None:
         session=SessionConfig(cookie=CookieOptions(path="/arg")),
     )
     assert auth0.domain == "https://arg.example.com"
-    assert auth0._cookie.attributes.path == "/arg"
+    assert auth0._kernel.cookie.attributes.path == "/arg"
 
 
 @pytest.mark.parametrize(

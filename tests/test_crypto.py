@@ -9,7 +9,8 @@ from joserfc import jwe
 from joserfc.jwk import OctKey
 
 from auth0_async import ConfigurationError
-from auth0_async._core._crypto import CookieCipher, b64url_decode, b64url_encode, is_expired
+from auth0_async._core._crypto import CookieCipher, b64url_decode, b64url_encode
+from auth0_async._core._lifetime import is_expired
 
 from .conftest import OTHER_SECRET, SECRET
 

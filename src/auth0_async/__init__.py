@@ -14,9 +14,7 @@ Quick start::
 """
 
 from ._client import Auth0Client as Auth0Client
-from ._client import LoginResult as LoginResult
-from ._client import RequestLike as RequestLike
-from ._client import ResponseLike as ResponseLike
+from ._client import Auth0Middleware as Auth0Middleware
 from ._core._access_tokens import AccessToken as AccessToken
 from ._core._config import DEFAULT_ABSOLUTE_DURATION as DEFAULT_ABSOLUTE_DURATION
 from ._core._config import DEFAULT_INACTIVITY_DURATION as DEFAULT_INACTIVITY_DURATION
@@ -32,6 +30,7 @@ from ._core._models import SessionData as SessionData
 from ._core._models import TokenSet as TokenSet
 from ._core._models import User as User
 from ._core._protocols import RefreshCoordinator as RefreshCoordinator
+from ._core._protocols import ReplayCache as ReplayCache
 from ._core._protocols import RequestSource as RequestSource
 from ._core._protocols import ResponseSink as ResponseSink
 from ._core._protocols import SessionStore as SessionStore
@@ -54,37 +53,51 @@ from ._exceptions import SessionStoreError as SessionStoreError
 from ._exceptions import TokenValidationError as TokenValidationError
 from ._exceptions import TransactionError as TransactionError
 from ._exceptions import TransportError as TransportError
-from ._service._flows import DEFAULT_ID_TOKEN_CLAIMS as DEFAULT_ID_TOKEN_CLAIMS
-from ._service._flows import BeforeSessionSaved as BeforeSessionSaved
-from ._service._flows import CallbackContext as CallbackContext
-from ._service._flows import OnCallback as OnCallback
-from ._service._flows import filter_default_id_token_claims as filter_default_id_token_claims
-from ._sessions._replay import ReplayCache as ReplayCache
+from ._http._callback import CallbackContext as CallbackContext
+from ._http._callback import OnCallback as OnCallback
+from ._http._requests import HeadersResponse as HeadersResponse
+from ._http._requests import MutableHeaders as MutableHeaders
+from ._http._requests import RequestLike as RequestLike
+from ._http._requests import ResponseLike as ResponseLike
+from ._oidc import AuthorizationParameters as AuthorizationParameters
+from ._service._claims import DEFAULT_ID_TOKEN_CLAIMS as DEFAULT_ID_TOKEN_CLAIMS
+from ._service._claims import BeforeSessionSaved as BeforeSessionSaved
+from ._service._claims import filter_default_id_token_claims as filter_default_id_token_claims
+from ._service._login import LoginResult as LoginResult
+from ._service._provider import TokenEndpointAuthMethod as TokenEndpointAuthMethod
+from ._types import ASGIApp as ASGIApp
+from ._types import Clock as Clock
 from ._version import __version__ as __version__
 
 __all__ = [
     "DEFAULT_ABSOLUTE_DURATION",
     "DEFAULT_ID_TOKEN_CLAIMS",
     "DEFAULT_INACTIVITY_DURATION",
+    "ASGIApp",
     "AccessToken",
     "AccessTokenError",
     "AccessTokenSet",
     "Auth0Client",
     "Auth0Error",
+    "Auth0Middleware",
     "AuthorizationError",
+    "AuthorizationParameters",
     "BackchannelLogoutError",
     "BeforeSessionRolled",
     "BeforeSessionSaved",
     "CallbackContext",
+    "Clock",
     "ConfigurationError",
     "CookieOptions",
     "DiscoveryError",
+    "HeadersResponse",
     "Internal",
     "InvalidRequestError",
     "InvalidStateError",
     "LoginResult",
     "MissingSessionError",
     "MissingStateError",
+    "MutableHeaders",
     "OAuthError",
     "OnCallback",
     "RefreshCoordinator",
@@ -103,6 +116,7 @@ __all__ = [
     "SessionError",
     "SessionStore",
     "SessionStoreError",
+    "TokenEndpointAuthMethod",
     "TokenSet",
     "TokenValidationError",
     "TransactionCookieOptions",

@@ -26,8 +26,7 @@ from starlette.routing import Route
 
 from auth0_async import Auth0Client, InvalidRequestError
 from auth0_async._core._context import RequestContext
-from auth0_async._core._request import ScopeRequest, is_valid_host
-from auth0_async._service._flows import query_params
+from auth0_async._core._request import ScopeRequest, is_valid_host, query_params
 from auth0_async.litestar import Auth0Plugin
 
 from ..asgi_driver import Response as DriverResponse

@@ -208,9 +208,11 @@ def test_auth0_client_opt_in_needs_a_long_enough_client_secret() -> None:
     with pytest.raises(ConfigurationError, match="32 bytes"):
         auth0(allow_hs256_id_tokens=True, client_secret="short")
     client = auth0(allow_hs256_id_tokens=True, env={"AUTH0_CLIENT_SECRET": CLIENT_SECRET})
-    assert client._oidc()._hs256_key() == KEY
-    assert auth0(client_secret=CLIENT_SECRET)._oidc()._hs256_key() is None
-    assert auth0(client_secret="short")._oidc()._hs256_key() is None  # no opt-in, no check
+    assert client._kernel.provider.oidc()._hs256_key() == KEY
+    assert auth0(client_secret=CLIENT_SECRET)._kernel.provider.oidc()._hs256_key() is None
+    assert (
+        auth0(client_secret="short")._kernel.provider.oidc()._hs256_key() is None
+    )  # no opt-in, no check
 
 
 def test_auth0_client_opt_in_refused_with_private_key_jwt() -> None:
@@ -235,7 +237,7 @@ def test_auth0_client_opt_in_refused_with_private_key_jwt() -> None:
         client_assertion_signing_key=pem,
         token_endpoint_auth_method="client_secret_basic",
     )
-    assert basic._oidc()._hs256_key() == KEY
+    assert basic._kernel.provider.oidc()._hs256_key() == KEY
 
 
 def test_auth0_client_opt_in_emits_no_warning(recwarn: pytest.WarningsRecorder) -> None:

@@ -13,7 +13,7 @@ never parses JSON for the header. No I/O happens here.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 from cryptography.exceptions import InvalidTag
@@ -27,16 +27,11 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = [
-    "EXP_LEEWAY",
     "CookieCipher",
     "JWEHeader",
     "b64url_decode",
     "b64url_encode",
-    "is_expired",
 ]
-
-EXP_LEEWAY = 15
-"""Seconds of clock tolerance when checking a cookie's ``exp`` (as nextjs-auth0)."""
 
 _HEADER_B64 = "eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0"  # {"enc":"A256GCM","alg":"dir"}
 _HEADER_AAD = _HEADER_B64.encode("ascii")
@@ -245,16 +240,3 @@ class CookieCipher:
             except InvalidTag:  # noqa: PERF203 (one try per configured secret)
                 continue
         return None
-
-
-def is_expired(exp: Any, now: float) -> bool:
-    """Whether a token's ``exp`` has passed, allowing :data:`EXP_LEEWAY` seconds.
-
-    A missing ``exp`` is not expired (nextjs-auth0 accepts such tokens); a
-    malformed one is.
-    """
-    if exp is None:
-        return False
-    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
-        return True
-    return now > exp + EXP_LEEWAY

@@ -8,15 +8,16 @@ does not restart the absolute lifetime, so "absolute" stays absolute.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ._crypto import EXP_LEEWAY
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._config import SessionConfig
     from ._models import SessionData
 
-__all__ = ["IPSIE_LEEWAY", "Lifetime"]
+__all__ = ["EXP_LEEWAY", "IPSIE_LEEWAY", "Lifetime", "is_expired"]
+
+EXP_LEEWAY = 15
+"""Seconds of clock tolerance when checking a cookie's ``exp`` (as nextjs-auth0)."""
 
 IPSIE_LEEWAY = 30
 """Seconds before an upstream ``session_expiry`` ceiling at which the session ends."""
@@ -72,3 +73,16 @@ class Lifetime:
             return False
         new_exp = self.expires_at(session.internal.created_at, now)
         return abs(new_exp - (session.exp or 0)) >= self._threshold
+
+
+def is_expired(exp: Any, now: float) -> bool:
+    """Whether a token's ``exp`` has passed, allowing :data:`EXP_LEEWAY` seconds.
+
+    A missing ``exp`` is not expired (nextjs-auth0 accepts such tokens); a
+    malformed one is.
+    """
+    if exp is None:
+        return False
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        return True
+    return now > exp + EXP_LEEWAY

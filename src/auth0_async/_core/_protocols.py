@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
     from ._models import SessionData
 
-__all__ = ["RefreshCoordinator", "RequestSource", "ResponseSink", "SessionStore"]
+__all__ = ["RefreshCoordinator", "ReplayCache", "RequestSource", "ResponseSink", "SessionStore"]
 
 
 class RequestSource(Protocol):
@@ -72,6 +72,9 @@ class RefreshCoordinator(Protocol):
               completion (it is bounded by the HTTP timeout) and its result is kept.
             * Waiting is bounded: a coordinator never blocks longer than its own
               lock timeout.
+            * A coordinator whose results never leave the process may declare a
+              class attribute ``in_process = True``: its results are then
+              bound to their key and user but not encrypted.
         """
         ...
 
@@ -124,5 +127,31 @@ class SessionStore(Protocol):
         ``user.sub`` equals ``sub`` when that is given too). Without ``sid``: every
         session of ``sub``. ``iss`` is the token's issuer; stores serving a single
         issuer may ignore it. Must work across every instance sharing the store.
+        """
+        ...
+
+
+class ReplayCache(Protocol):
+    """Remembers accepted logout-token ``jti`` values, so a replayed token is refused.
+
+    auth0_async calls :meth:`remember_jti` only after every other check of a
+    logout token passed. Implement it on your own :class:`~auth0_async.SessionStore`
+    (beside its five methods) to share the memory between app instances.
+    """
+
+    async def remember_jti(self, issuer: str, jti: str, *, now: float, until: float) -> bool:
+        """Remember ``jti`` from ``issuer`` until ``until``; return ``False`` if it already was.
+
+        Contract:
+            * Atomic for everyone sharing the memory: of any number of calls
+              with one ``(issuer, jti)`` while it is remembered, exactly one
+              returns ``True`` (that token is accepted, every other call is a
+              replay).
+            * ``now`` and ``until`` are epoch seconds on the caller's clock;
+              keep the entry for at least ``until - now`` seconds. After that it
+              may be forgotten (the token is then refused as too old anyway).
+            * Failures raise; auth0_async reports them as
+              :class:`~auth0_async.SessionStoreError` and answers 503, so the
+              provider retries: a token is never accepted unremembered.
         """
         ...

@@ -10,11 +10,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from .._exceptions import InvalidRequestError
+from ._context import scope_of
 
-__all__ = ["ScopeHeaders", "ScopeRequest", "is_valid_host", "request_host", "server_host"]
+if TYPE_CHECKING:
+    from ._context import RequestContext
+    from ._protocols import RequestSource
+
+__all__ = [
+    "ScopeHeaders",
+    "ScopeRequest",
+    "is_valid_host",
+    "query_params",
+    "request_host",
+    "request_origin",
+    "request_source",
+    "server_host",
+]
 
 # A DNS-like name (letters, digits, "_", "-" and inner dots; what the redirect checks in
 # ``_oidc._redirects`` accept as a host) or an IPv6 literal, then an optional port.
@@ -144,3 +159,69 @@ class ScopeRequest:
         path = f"{scope.get('root_path', '')}{scope.get('path', '/')}"
         query = self.query_string
         return f"{scheme}://{host}{path}{'?' + query if query else ''}"
+
+
+def request_source(ctx: RequestContext) -> RequestSource:
+    """Return the context's request as a :class:`RequestSource` (wrapping a bare ASGI scope)."""
+    request = ctx.request
+    if isinstance(request, Mapping):
+        return ScopeRequest(request)
+    return request  # type: ignore[return-value]
+
+
+def _split_url(ctx: RequestContext) -> SplitResult:
+    try:
+        parts = urlsplit(str(request_source(ctx).url))
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise InvalidRequestError("The request's URL (or Host header) is not valid.") from None
+    return parts
+
+
+def request_origin(ctx: RequestContext) -> tuple[str, str]:
+    """Return the request's scheme and ``host[:port]``, as the client addressed it.
+
+    The host is the ``Host`` header (else the server's address), and only when
+    it is a plain ``host[:port]``.
+
+    Raises:
+        InvalidRequestError: the ``Host`` header is repeated or malformed, or
+            there is no usable host at all.
+
+    """
+    scope = scope_of(ctx.request)
+    if scope is not None:
+        scheme = str(scope.get("scheme") or "http")
+        host = request_host(scope) or server_host(scope)
+    else:
+        parts = _split_url(ctx)
+        scheme, host = parts.scheme, parts.netloc
+    if not host or not is_valid_host(host):
+        raise InvalidRequestError("The request's Host header is not a valid host.")
+    return scheme, host
+
+
+def query_params(ctx: RequestContext) -> dict[str, str]:
+    """Return the first value of each query parameter of the context's request.
+
+    The query is the request line's (``scope["query_string"]``) whenever the
+    request carries an ASGI scope; only a bare :class:`RequestSource` is read
+    through its ``url``.
+
+    Raises:
+        InvalidRequestError: more than 200 parameters, or a ``url`` that does not parse.
+
+    """
+    scope = scope_of(ctx.request)
+    if scope is not None:  # the request line's query, never one re-parsed from a URL (Host)
+        query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    else:
+        query = _split_url(ctx).query
+    params: dict[str, str] = {}
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=200)
+    except ValueError:
+        raise InvalidRequestError("The request has too many query parameters.") from None
+    for key, value in pairs:
+        params.setdefault(key, value)
+    return params

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from .._core._config import Secret
-    from .._sessions._replay import ReplayCache
+    from .._core._protocols import ReplayCache
     from .._types import Clock
     from ._client_auth import ClientAuth
 

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._core._request import ScopeRequest
+from .._core._request import request_source
 
 if TYPE_CHECKING:
     from .._core._config import BeforeSessionRolled
     from .._core._context import RequestContext
-    from .._core._protocols import RequestSource
 
-__all__ = ["allow_roll", "logger", "maybe_await", "request_source"]
+__all__ = ["allow_roll", "logger", "maybe_await"]
 
 logger = logging.getLogger("auth0_async")
-
-
-def request_source(ctx: RequestContext) -> RequestSource:
-    """Return the context's request as a :class:`RequestSource` (wrapping a bare ASGI scope)."""
-    request = ctx.request
-    if isinstance(request, Mapping):
-        return ScopeRequest(request)
-    return request  # type: ignore[return-value]
 
 
 async def maybe_await(value: Any) -> Any:

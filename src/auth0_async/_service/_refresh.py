@@ -68,6 +68,10 @@ class LocalRefreshCoordinator:
     callers. Waiting is bounded by the fetch itself (which the HTTP timeout
     bounds); cancelling a waiter only stops that waiter.
 
+    Its results stay in this process (``in_process``): they are passed on
+    unencrypted, still bound to their key and user, unlike a shared
+    coordinator's, which are sealed.
+
     Works on asyncio and trio. It does not coordinate across processes: with
     several app instances and rotating refresh tokens, use
     :class:`auth0_async.refresh.redis.RedisRefreshCoordinator`.
@@ -84,6 +88,9 @@ class LocalRefreshCoordinator:
     """
 
     __slots__ = ("_clock", "_flights", "_max_results", "_result_ttl", "_results")
+
+    in_process = True
+    """Results never leave this process, so the client hands them over bound but unencrypted."""
 
     def __init__(
         self,

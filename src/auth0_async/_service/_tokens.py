@@ -2,7 +2,9 @@
 
 Concurrent callers of one session share a single refresh grant through the
 :class:`~auth0_async.RefreshCoordinator`; the grant's outcome travels between
-them encrypted with the cookie secret. The rotated refresh token is written
+them sealed with a key derived from the cookie secret and bound to the
+coordination key and the user (as plain bytes with the in-process coordinator,
+whose results never leave the process). The rotated refresh token is written
 back through the request's cookie sink (read-after-write), and a failed
 refresh never deletes the session.
 """
@@ -26,27 +28,27 @@ from .._core._access_tokens import (
     original_identity,
     select_token_set,
 )
-from .._core._responses import RouteResponse
 from .._exceptions import (
     AccessTokenError,
     OAuthError,
-    SessionStoreError,
     TokenValidationError,
     TransportError,
 )
 from .._oidc import DEFAULT_SCOPE, parse_token_response, refresh_token_form
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable
 
     from .._core._context import RequestContext
     from .._core._crypto import CookieCipher
     from .._core._models import SessionData
     from .._core._protocols import RefreshCoordinator
-    from .._oidc import AuthorizationParameters, ClientAuth, OIDCClient
+    from .._oidc import AuthorizationParameters
     from .._sessions._persistence import SessionPersistence
+    from ._claims import ClaimsPolicy
+    from ._provider import Provider
 
-__all__ = ["AccessTokenFlow"]
+__all__ = ["AccessTokenService"]
 
 logger = logging.getLogger("auth0_async")
 _REFRESH_FAILED = "The access token has expired and there was an error while trying to refresh it."
@@ -64,34 +66,42 @@ def _binding(key: str, session: SessionData) -> bytes:
     return msgspec.json.encode(("auth0_async/refresh-result/1", key, sub, sid))
 
 
-class AccessTokenFlow:
-    """Access tokens for one ``Auth0Client``."""
+class AccessTokenService:
+    """Access tokens for one client: served from the session, or refreshed once for all callers."""
+
+    __slots__ = (
+        "_buffer",
+        "_claims",
+        "_clock",
+        "_coordinator",
+        "_default_audience",
+        "_in_process",
+        "_provider",
+        "_scope_config",
+        "_sealer",
+        "_sessions",
+    )
 
     def __init__(
         self,
         *,
-        oidc: Callable[[], OIDCClient],
-        client_id: Callable[[], str],
-        client_auth: Callable[[], ClientAuth],
-        cipher: CookieCipher,
-        coordinator: RefreshCoordinator,
+        provider: Provider,
         sessions: SessionPersistence,
-        read_session: Callable[[RequestContext], Awaitable[SessionData | None]],
-        finalize: Callable[
-            [SessionData, str | None, dict[str, Any] | None], Awaitable[SessionData]
-        ],
+        claims: ClaimsPolicy,
+        sealer: CookieCipher,
+        coordinator: RefreshCoordinator,
         authorization_parameters: AuthorizationParameters | None,
         refresh_buffer: float,
         clock: Callable[[], float],
     ) -> None:
-        self._oidc = oidc
-        self._client_id = client_id
-        self._client_auth = client_auth
-        self._cipher = cipher
-        self._coordinator = coordinator
+        self._provider = provider
         self._sessions = sessions
-        self._read_session = read_session
-        self._finalize = finalize
+        self._claims = claims
+        self._sealer = sealer
+        self._coordinator = coordinator
+        # A coordinator whose results never leave this process needs them bound, not sealed:
+        # they go from one task to another as the binding, a newline and the encoded tokens.
+        self._in_process = getattr(coordinator, "in_process", False) is True
         params = authorization_parameters or {}
         audience = params.get("audience")
         self._default_audience = audience if isinstance(audience, str) else None
@@ -127,7 +137,7 @@ class AccessTokenFlow:
                 the provider's error as ``cause``).
 
         """
-        session = await self._read_session(ctx)
+        session = await self._sessions.read(ctx)
         if session is None:
             if getattr(ctx, "session_expired", False):
                 raise AccessTokenError(
@@ -191,7 +201,7 @@ class AccessTokenFlow:
             # Persist the rotated refresh token even if this request is being cancelled (its
             # client went away); the write is bounded by the session store's timeout.
             await self._sessions.write(ctx, updated)
-        finalized = await self._finalize(updated, refreshed.id_token, refreshed.claims)
+        finalized = await self._claims.after_refresh(updated, refreshed.id_token, refreshed.claims)
         if finalized != updated:
             await self._sessions.write(ctx, finalized)
         return AccessToken(
@@ -208,20 +218,22 @@ class AccessTokenFlow:
         material = "\0".join((refresh_token, audience or "", scope or ""))
         key = hashlib.sha256(material.encode("utf-8")).hexdigest()
         binding = _binding(key, session)
+        in_process = self._in_process
+        provider = self._provider
 
         async def fetch() -> bytes:
-            oidc = self._oidc()
+            oidc = provider.oidc()
             # Make sure the keys are at hand before the grant spends the refresh token.
             await oidc.jwks()
             form = refresh_token_form(refresh_token=refresh_token, scope=scope, audience=audience)
-            body = await oidc.token_request(form, self._client_auth())
+            body = await oidc.token_request(form, provider.client_auth())
             tokens = parse_token_response(body)
             claims: dict[str, Any] | None = None
             id_token = tokens.id_token
             if id_token:
                 try:
                     claims = await oidc.verify_id_token(
-                        id_token, client_id=self._client_id(), nonce=None
+                        id_token, client_id=provider.client_id, nonce=None
                     )
                 except (TokenValidationError, TransportError) as exc:
                     # The grant already rotated the refresh token: keep the tokens (they came
@@ -237,7 +249,10 @@ class AccessTokenFlow:
                 id_token=id_token,
                 claims=claims,
             )
-            return self._cipher.seal(msgspec.json.encode(result), context=binding)
+            encoded = msgspec.json.encode(result)
+            if in_process:
+                return b"%b\n%b" % (binding, encoded)
+            return self._sealer.seal(encoded, context=binding)
 
         try:
             blob = await self._coordinator.coordinate(key, fetch)
@@ -250,7 +265,11 @@ class AccessTokenFlow:
                 "failed_to_refresh_token", f"{_REFRESH_FAILED} ({exc.message})"
             ) from exc
         # A result sealed for another key or user (copied within a shared store) does not open.
-        opened = self._cipher.unseal(blob, context=binding)
+        if in_process:
+            bound_to, _, opened_or_none = blob.partition(b"\n")
+            opened = opened_or_none if bound_to == binding else None
+        else:
+            opened = self._sealer.unseal(blob, context=binding)
         if opened is None:
             logger.warning(
                 "refused a shared refresh result: sealed for another key or user, or another secret"
@@ -264,32 +283,3 @@ class AccessTokenFlow:
             raise AccessTokenError(
                 "failed_to_refresh_token", f"{_REFRESH_FAILED} (malformed shared result)"
             ) from None
-
-    async def route(self, ctx: RequestContext, query: dict[str, str]) -> RouteResponse:
-        """``GET /auth/access-token``: the token as JSON, or 401 with ``{error: {code, message}}``."""
-        ctx.no_store = True
-        try:
-            token = await self.get(
-                ctx,
-                scope=query.get("scope"),
-                audience=query.get("audience"),
-                merge=query.get("mergeScopes") != "false",
-            )
-        except AccessTokenError as exc:
-            if exc.code == "session_expired":
-                # As nextjs-auth0: the ended session's cookie (and record) go too.
-                try:
-                    await self._sessions.delete(ctx)
-                except SessionStoreError as store_exc:
-                    logger.warning("could not delete an expired session: %s", store_exc)
-            return RouteResponse.json({"error": {"message": exc.message, "code": exc.code}}, 401)
-        expires_in = max(0, token.expires_at - int(self._clock())) if token.expires_at else 0
-        body: dict[str, Any] = {
-            "token": token.token,
-            "scope": token.scope,
-            "expires_at": token.expires_at,
-            "expires_in": expires_in,
-        }
-        if token.token_type:
-            body["token_type"] = token.token_type
-        return RouteResponse.json(body)

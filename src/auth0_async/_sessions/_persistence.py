@@ -1,4 +1,4 @@
-"""The one interface the facade uses to keep sessions, whichever mode (cookie or store) is on."""
+"""The one interface the service kernel uses to keep sessions, whichever mode (cookie or store) is on."""
 
 from __future__ import annotations
 
@@ -20,7 +20,11 @@ class SessionPersistence(Protocol):
         ...
 
     async def read(self, ctx: RequestContext) -> SessionData | None:
-        """Return the request's live session, or ``None``."""
+        """Return the request's live session, or ``None``; read once per request.
+
+        The result is kept on ``ctx.session`` (writes update it), so every later
+        read in the same request, the kernel's or the application's, is free.
+        """
         ...
 
     async def write(

@@ -20,40 +20,15 @@ a replay on *any* instance of an app, that memory has to be shared.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from .._exceptions import SessionStoreError
 
 if TYPE_CHECKING:
+    from .._core._protocols import ReplayCache
     from ._stateful import StatefulSessionStore
 
-__all__ = ["ReplayCache", "StoreReplayCache", "replay_cache_of"]
-
-
-class ReplayCache(Protocol):
-    """Remembers accepted logout-token ``jti`` values, so a replayed token is refused.
-
-    auth0_async calls :meth:`remember_jti` only after every other check of a
-    logout token passed. Implement it on your own :class:`~auth0_async.SessionStore`
-    (beside its five methods) to share the memory between app instances.
-    """
-
-    async def remember_jti(self, issuer: str, jti: str, *, now: float, until: float) -> bool:
-        """Remember ``jti`` from ``issuer`` until ``until``; return ``False`` if it already was.
-
-        Contract:
-            * Atomic for everyone sharing the memory: of any number of calls
-              with one ``(issuer, jti)`` while it is remembered, exactly one
-              returns ``True`` (that token is accepted, every other call is a
-              replay).
-            * ``now`` and ``until`` are epoch seconds on the caller's clock;
-              keep the entry for at least ``until - now`` seconds. After that it
-              may be forgotten (the token is then refused as too old anyway).
-            * Failures raise; auth0_async reports them as
-              :class:`~auth0_async.SessionStoreError` and answers 503, so the
-              provider retries: a token is never accepted unremembered.
-        """
-        ...
+__all__ = ["StoreReplayCache", "replay_cache_of"]
 
 
 class StoreReplayCache:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from .._core._context import UNREAD
 from .._core._cookies import LEGACY_COOKIE_NAME
-from .._core._crypto import is_expired
+from .._core._lifetime import is_expired
 from .._deadlines import deadline
 from .._exceptions import SessionStoreError
 
@@ -99,10 +100,31 @@ class StatefulSessionStore:
     async def read(self, ctx: RequestContext) -> SessionData | None:
         """Return the request's session from the store, or ``None``.
 
+        The store is asked once per request: the result stays on ``ctx``
+        (where writes update it).
+
         Raises:
             SessionStoreError: the store failed or timed out.
 
         """
+        session = ctx.session
+        if session is UNREAD:
+            session = ctx.session = await self._load(ctx)
+        return session  # type: ignore[return-value]
+
+    async def end_sessions(self, *, sid: str | None, sub: str | None, iss: str | None) -> int:
+        """Delete every stored session a back-channel logout token names; return how many.
+
+        Raises:
+            SessionStoreError: the store failed or timed out.
+
+        """
+        count: int = await self.call(
+            "delete_by_logout_token", self.store.delete_by_logout_token(sid=sid, sub=sub, iss=iss)
+        )
+        return count
+
+    async def _load(self, ctx: RequestContext) -> SessionData | None:
         if not ctx.has_cookies:
             return None
         session_id = self._session_id(ctx)

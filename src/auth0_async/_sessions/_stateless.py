@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from .._core._context import UNREAD
 from .._core._cookies import (
     CHUNK_SIZE,
     LEGACY_COOKIE_NAME,
@@ -14,7 +15,8 @@ from .._core._cookies import (
     read_chunked,
     read_legacy_chunked,
 )
-from .._core._crypto import JWEHeader, is_expired
+from .._core._crypto import JWEHeader
+from .._core._lifetime import is_expired
 from .._core._models import decode_session, encode_session, session_from_wire
 
 if TYPE_CHECKING:
@@ -149,8 +151,15 @@ class CookieSessionStore:
     async def read(self, ctx: RequestContext) -> SessionData | None:
         """Return the request's session, or ``None`` for anything that is not a live session.
 
-        Never raises for any cookie a client can send.
+        The cookie is decoded once per request: the result stays on ``ctx``
+        (where writes update it). Never raises for any cookie a client can send.
         """
+        session = ctx.session
+        if session is UNREAD:
+            session = ctx.session = self._load(ctx)
+        return session  # type: ignore[return-value]
+
+    def _load(self, ctx: RequestContext) -> SessionData | None:
         if not ctx.has_cookies:
             return None
         name = self._cookie.name

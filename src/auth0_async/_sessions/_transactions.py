@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from .._core._cookies import CHUNK_SIZE, CookieAttributes, is_cookie_name
-from .._core._crypto import is_expired
+from .._core._lifetime import is_expired
 from .._exceptions import InvalidRequestError
 
 if TYPE_CHECKING:
