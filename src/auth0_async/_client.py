@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ._core._config import Routes
-from ._core._models import SessionData
 from ._core._request import query_params
-from ._exceptions import SessionError
 from ._http._middleware import SessionMiddleware
-from ._http._requests import bound_context, context_for, flush, sink_for, target
+from ._http._requests import bound_context, context_for, target, update_target, writes_to
 from ._http._routes import AuthRoutes
 from ._service._assemble import assemble_kernel
 from ._service._options import ClientOptions
@@ -21,6 +19,7 @@ if TYPE_CHECKING:
 
     from ._core._access_tokens import AccessToken
     from ._core._config import SessionConfig, TransactionCookieOptions
+    from ._core._models import SessionData
     from ._core._protocols import RefreshCoordinator, SessionStore
     from ._http._callback import OnCallback
     from ._http._requests import RequestLike, ResponseLike
@@ -36,11 +35,13 @@ __all__ = ["Auth0Client", "Auth0Middleware"]
 class Auth0Client:
     """Auth0 sessions for ASGI apps.
 
-    Every option left out falls back to the environment: ``AUTH0_DOMAIN``,
-    ``AUTH0_CLIENT_ID``, ``AUTH0_CLIENT_SECRET``, ``AUTH0_SECRET``,
-    ``APP_BASE_URL`` and the ``AUTH0_COOKIE_*`` variables. Only ``secret`` is
-    needed to read and write sessions; the others are checked when login,
-    logout or token refresh need them.
+    Every option left out falls back to the environment: ``AUTH0_DOMAIN``, ``AUTH0_CLIENT_ID``,
+    ``AUTH0_CLIENT_SECRET``, ``AUTH0_SECRET``, ``APP_BASE_URL``, ``AUTH0_COOKIE_*``, ... Only
+    ``secret`` is needed to read and write sessions; the others are checked when needed.
+
+    Methods that act on a request have two forms: without one they use the request the
+    middleware bound (which sends their cookies); with ``(request, response)`` they write
+    the cookies onto ``response``.
 
     Args:
         domain: the Auth0 domain, a bare host (https implied) or a full URL.
@@ -49,47 +50,33 @@ class Auth0Client:
         secret: the cookie secret, or a list of them: the first encrypts, all decrypt.
         app_base_url: the app's public URL, or a list of allowed ones.
         session: lifetime and cookie options.
-        session_store: keep sessions server-side in this :class:`SessionStore` (the cookie
-            then holds only an encrypted session id); enables back-channel logout. A
-            store that is also a :class:`ReplayCache` (``RedisSessionStore`` is) shares
-            the memory of accepted logout tokens between app instances.
-        session_store_timeout: seconds allowed for each session store call (default 5).
+        session_store: keep sessions in this :class:`SessionStore` (the cookie holds an id);
+            enables back-channel logout (replays shared if it is a :class:`ReplayCache`).
+        session_store_timeout, http_timeout: seconds per store call, per provider call (5).
         allow_insecure_requests: allow an ``http://`` domain (local testing only).
         http_client: the ``httpx.AsyncClient`` to talk to the identity provider with.
         clock: returns epoch seconds; defaults to ``time.time``.
         env: the environment to read fallbacks from; defaults to ``os.environ``.
         routes: paths of the ``/auth/*`` routes the middleware serves.
-        authorization_parameters: extra ``/authorize`` parameters (``scope``,
-            ``audience``, ...); ``scope`` defaults to ``openid profile email offline_access``.
-        client_assertion_signing_key: a private key (PEM or JWK) for ``private_key_jwt``;
-            env ``AUTH0_CLIENT_ASSERTION_SIGNING_KEY``.
+        authorization_parameters: ``/authorize`` parameters (``scope``, ``audience``, ...).
+        client_assertion_signing_key: a private key (PEM or JWK) for ``private_key_jwt``.
         client_assertion_signing_alg: its algorithm (default ``RS256``).
-        token_endpoint_auth_method: ``client_secret_post`` (default with a secret),
-            ``client_secret_basic`` or ``private_key_jwt`` (default with a signing key).
+        token_endpoint_auth_method: ``client_secret_post``/``_basic`` or ``private_key_jwt``.
         pushed_authorization_requests: send authorization parameters by PAR.
         sign_in_return_to_path: where users land after login without ``returnTo``.
-        logout_strategy: ``auto`` (OIDC logout when advertised, else ``/v2/logout``),
-            ``oidc`` or ``v2``.
+        logout_strategy: ``auto`` (OIDC logout if advertised, else ``v2``), ``oidc``, ``v2``.
         include_id_token_hint_in_oidc_logout_url: send ``id_token_hint`` on logout.
-        before_session_saved: ``(session, id_token) -> session`` hook run at login
-            (it sees every ID-token claim; without it only the default claims are kept).
-        on_callback: ``(error, context, session) -> RouteResponse | None`` to answer
-            the callback yourself.
+        before_session_saved: ``(session, id_token) -> session`` at login (default: default claims).
+        on_callback: ``(error, context, session) -> RouteResponse | None``: answer the callback.
         transaction_cookie: options of the login transaction cookies.
         enable_parallel_transactions: one transaction cookie per login attempt (default).
-        http_timeout: seconds allowed for each call to the provider (default 5).
-        no_content_profile_response_when_unauthenticated: ``/auth/profile`` answers
-            204 instead of 401 without a session.
+        no_content_profile_response_when_unauthenticated: 204 (not 401) from ``/auth/profile``.
         token_refresh_buffer: refresh access tokens this many seconds before they expire.
-        refresh_coordinator: de-duplicates refresh grants (default: in-process;
-            ``auth0_async.refresh.redis.RedisRefreshCoordinator`` across instances).
+        refresh_coordinator: de-duplicates refresh grants (default: in-process; Redis: across).
         enable_access_token_endpoint: serve ``GET /auth/access-token`` (default on).
-        allow_hs256_id_tokens: also accept ID tokens (and back-channel logout tokens)
-            signed ``HS256`` with the client secret, for an application whose provider
-            signs that way (OpenID Connect Core §3.1.3.7 step 8). Off by default: only
-            RS256, PS256 and ES256 with the provider's published keys are accepted.
-            Needs a client secret of at least 32 bytes and client-secret authentication
-            (not ``private_key_jwt``).
+        allow_hs256_id_tokens: also accept ID and logout tokens signed ``HS256`` with the
+            client secret (OpenID Connect Core §3.1.3.7); needs client-secret authentication
+            and a secret of at least 32 bytes. Off: only RS256, PS256 and ES256 are accepted.
 
     Raises:
         ConfigurationError: a missing secret or an invalid option.
@@ -131,7 +118,6 @@ class Auth0Client:
         enable_access_token_endpoint: bool = True,
         allow_hs256_id_tokens: bool = False,
     ) -> None:
-        # Every parameter above, as given: one frozen record for the kernel to resolve and check.
         options = ClientOptions(**{k: v for k, v in locals().items() if k != "self"})
         self._routes = routes if routes is not None else Routes()
         self._kernel = kernel = assemble_kernel(options, callback_path=self._routes.callback)
@@ -147,30 +133,17 @@ class Auth0Client:
         self._read = kernel.read
 
     def __repr__(self) -> str:
-        provider = self._kernel.provider
-        return (
-            f"Auth0Client(domain={provider.configured_domain!r}, "
-            f"client_id={provider.configured_client_id!r})"
-        )
+        p = self._kernel.provider
+        return f"Auth0Client(domain={p.configured_domain!r}, client_id={p.configured_client_id!r})"
 
     @property
     def domain(self) -> str:
-        """The identity provider's base URL.
-
-        Raises:
-            ConfigurationError: no domain was configured.
-
-        """
+        """The identity provider's base URL (``ConfigurationError`` when none was configured)."""
         return self._kernel.provider.domain
 
     @property
     def client_id(self) -> str:
-        """The application's client id.
-
-        Raises:
-            ConfigurationError: no client id was configured.
-
-        """
+        """The application's client id (``ConfigurationError`` when none was configured)."""
         return self._kernel.provider.client_id
 
     @property
@@ -187,8 +160,6 @@ class Auth0Client:
         """Close the HTTP client auth0_async created (one passed as ``http_client`` is left open)."""
         await self._kernel.provider.aclose()
 
-    # -- sessions ----------------------------------------------------------------------
-
     @overload
     async def get_session(self) -> SessionData | None: ...
     @overload
@@ -197,10 +168,9 @@ class Auth0Client:
     async def get_session(self, request: RequestLike | None = None) -> SessionData | None:
         """Return the current user's session, or ``None`` when there is no valid one.
 
-        Without an argument it reads the request bound by the middleware; pass a
-        Starlette ``Request``, an ASGI scope or any :class:`RequestSource` to read
-        that request instead. Missing, expired, tampered or foreign-key cookies all
-        give ``None``; reads never write cookies. Writes made earlier in the same
+        ``request`` is a Starlette ``Request``, an ASGI scope or any :class:`RequestSource`.
+        Missing, expired, tampered or foreign-key cookies all give ``None``; reads
+        never write cookies. Writes made earlier in the same
         request (``update_session``, token refresh) are visible.
 
         Raises:
@@ -225,8 +195,7 @@ class Auth0Client:
         """Save a changed session: ``update_session(session)`` or ``(request, response, session)``.
 
         The saved session keeps ``internal`` (login time, ``sid``) from the current
-        one, and gets a fresh cookie lifetime. The bound form's cookies are sent by
-        the middleware; the explicit form writes them onto ``response``.
+        one, and gets a fresh cookie lifetime.
 
         Raises:
             MissingSessionError: the request has no session to update.
@@ -234,23 +203,9 @@ class Auth0Client:
             RequestContextError: the bound form was used outside a bound request.
 
         """
-        if len(args) == 1:
-            ctx, sink, session = bound_context(self._kernel), None, args[0]
-        elif len(args) == 3:
-            ctx, sink, session = context_for(self._kernel, args[0]), sink_for(args[1]), args[2]
-        else:
-            raise TypeError(
-                "use update_session(session) or update_session(request, response, session)"
-            )
-        if session is None:
-            raise SessionError("The session data is missing.")
-        if not isinstance(session, SessionData):
-            raise TypeError("session must be an auth0_async.SessionData")
-        await self._kernel.update(ctx, session)
-        if sink is not None:
-            flush(ctx, sink)
-
-    # -- access tokens -----------------------------------------------------------------
+        ctx, sink, session = update_target(self._kernel, args)
+        with writes_to(ctx, sink):
+            await self._kernel.update(ctx, session)
 
     @overload
     async def get_access_token(
@@ -288,8 +243,7 @@ class Auth0Client:
 
         Concurrent calls for one session share a single refresh grant, even across
         instances with a shared coordinator. A rotated refresh token is saved to the
-        session cookie (sent by the middleware, or written onto ``response`` in the
-        explicit form) and later reads in the same request see it. ``scope`` is
+        session cookie, and later reads in the same request see it. ``scope`` is
         merged with the configured scope unless ``merge_scopes=False``;
         ``audience`` asks for a token for another API (cached in ``access_tokens``).
 
@@ -301,15 +255,10 @@ class Auth0Client:
 
         """
         ctx, sink = target(self._kernel, request, response)
-        try:
+        with writes_to(ctx, sink):
             return await self._kernel.tokens.get(
                 ctx, refresh=refresh, scope=scope, audience=audience, merge=merge_scopes
             )
-        finally:
-            if sink is not None:
-                flush(ctx, sink)
-
-    # -- programmatic login and logout -------------------------------------------------
 
     async def start_interactive_login(
         self,
@@ -324,9 +273,7 @@ class Auth0Client:
 
         ``return_to`` is kept only when it is same-origin. ``authorization_parameters``
         override the configured ones for this login (the SDK's own parameters
-        cannot be overridden). Without arguments the bound request is used and the
-        middleware sends the cookie; with ``(request, response)`` the cookie is
-        written onto ``response``.
+        cannot be overridden).
 
         Raises:
             InvalidRequestError: an invalid ``max_age`` or ``scope``, or a login too
@@ -338,12 +285,10 @@ class Auth0Client:
 
         """
         ctx, sink = target(self._kernel, request, response)
-        url = await self._kernel.login.start(
-            ctx, return_to=return_to, query=authorization_parameters
-        )
-        if sink is not None:
-            flush(ctx, sink)
-        return url
+        with writes_to(ctx, sink):
+            return await self._kernel.login.start(
+                ctx, return_to=return_to, query=authorization_parameters
+            )
 
     async def complete_interactive_login(
         self, request: RequestLike | None = None, response: ResponseLike | None = None, /
@@ -361,10 +306,8 @@ class Auth0Client:
 
         """
         ctx, sink = target(self._kernel, request, response)
-        result = await self._kernel.login.complete(ctx, query_params(ctx))
-        if sink is not None:
-            flush(ctx, sink)
-        return result
+        with writes_to(ctx, sink):
+            return await self._kernel.login.complete(ctx, query_params(ctx))
 
     async def logout(
         self,
@@ -386,33 +329,20 @@ class Auth0Client:
 
         """
         ctx, sink = target(self._kernel, request, response)
-        try:
+        with writes_to(ctx, sink):
             return await self._kernel.logout.logout(ctx, return_to=return_to, federated=federated)
-        finally:
-            if sink is not None:
-                flush(ctx, sink)
-
-    # -- the middleware ----------------------------------------------------------------
 
     def middleware(self, app: ASGIApp) -> Auth0Middleware:
-        """Wrap an ASGI app: bind each request, serve the auth routes, apply cookie writes.
-
-        The same as ``Auth0Middleware(app, client=self)``; frameworks that register
-        middleware classes take ``app.add_middleware(Auth0Middleware, client=auth0)``.
-        """
+        """Wrap an ASGI app in :class:`Auth0Middleware` (``Auth0Middleware(app, client=self)``)."""
         return Auth0Middleware(app, client=self)
 
 
 class Auth0Middleware(SessionMiddleware):
     """ASGI middleware: binds each request for ``get_session()``, serves ``/auth/*``, writes cookies.
 
-    Wrap an app with ``Auth0Middleware(app, client=auth0)`` (what
-    :meth:`Auth0Client.middleware` does), or register it where a framework takes
-    middleware classes: ``app.add_middleware(Auth0Middleware, client=auth0)``.
-    For every HTTP (and websocket) connection it binds a request context. At
-    ``http.response.start`` it re-issues the session cookie when rolling is due
-    (and nothing else wrote it), appends the queued ``Set-Cookie`` headers, and
-    marks responses that write a session cookie as not cacheable.
+    ``Auth0Middleware(app, client=auth0)``, or where a framework registers middleware
+    classes, ``app.add_middleware(Auth0Middleware, client=auth0)``. It rolls the
+    session cookie when due and marks responses that write a session as not cacheable.
     """
 
     def __init__(self, app: ASGIApp, *, client: Auth0Client) -> None:

@@ -9,13 +9,15 @@ request context and writes the queued cookies onto the response.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from .._core._context import CACHE_HEADERS, RequestContext, scope_of
-from .._exceptions import RequestContextError
+from .._core._models import SessionData
+from .._exceptions import RequestContextError, SessionError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
     from .._core._protocols import RequestSource, ResponseSink
     from .._service._kernel import Kernel
@@ -30,6 +32,8 @@ __all__ = [
     "flush",
     "sink_for",
     "target",
+    "update_target",
+    "writes_to",
 ]
 
 
@@ -159,3 +163,41 @@ def target(
             )
         return ctx, None
     return ctx, sink_for(response)
+
+
+def update_target(
+    kernel: Kernel, args: tuple[Any, ...]
+) -> tuple[RequestContext, ResponseSink | None, SessionData]:
+    """Sort out ``update_session``'s two forms: ``(session)`` and ``(request, response, session)``.
+
+    Raises:
+        TypeError: another number of arguments, or ``session`` is not a SessionData.
+        SessionError: ``session`` is ``None``.
+        RequestContextError: the bound form outside a bound request.
+
+    """
+    if len(args) == 1:
+        ctx, sink, session = bound_context(kernel), None, args[0]
+    elif len(args) == 3:
+        ctx, sink, session = context_for(kernel, args[0]), sink_for(args[1]), args[2]
+    else:
+        raise TypeError("use update_session(session) or update_session(request, response, session)")
+    if session is None:
+        raise SessionError("The session data is missing.")
+    if not isinstance(session, SessionData):
+        raise TypeError("session must be an auth0_async.SessionData")
+    return ctx, sink, session
+
+
+@contextlib.contextmanager
+def writes_to(ctx: RequestContext, sink: ResponseSink | None) -> Iterator[None]:
+    """Write the cookies queued inside the block onto ``sink`` (if any), even when it raises.
+
+    A failed callback still deletes its transaction cookie, a failed refresh still
+    sends what was written before the failure.
+    """
+    try:
+        yield
+    finally:
+        if sink is not None:
+            flush(ctx, sink)
