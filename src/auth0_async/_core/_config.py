@@ -8,6 +8,7 @@ Every option left out of ``Auth0Client(...)`` falls back to the environment
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import warnings
@@ -40,6 +41,7 @@ __all__ = [
     "resolve_cookie",
     "resolve_secrets",
     "resolve_transaction_cookie",
+    "seconds",
 ]
 
 DEFAULT_ABSOLUTE_DURATION = 3 * 24 * 3600
@@ -422,3 +424,23 @@ class Routes:
     def paths(self) -> tuple[str, ...]:
         """Return the paths of the routes that are on (every one not set to ``None``)."""
         return tuple(path for path in (getattr(self, n) for n in _ROUTE_NAMES) if path is not None)
+
+
+def seconds(name: str, value: object, *, zero_ok: bool = False) -> float:
+    """Validate a duration option: a finite number of seconds, > 0 (or >= 0).
+
+    Raises:
+        ConfigurationError: ``value`` is not such a number.
+
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+        or (value == 0 and not zero_ok)
+    ):
+        raise ConfigurationError(
+            f"{name} must be a finite number of seconds {'>= 0' if zero_ok else '> 0'}"
+        )
+    return float(value)

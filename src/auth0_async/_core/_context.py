@@ -28,14 +28,10 @@ if TYPE_CHECKING:
 __all__ = [
     "CACHE_HEADERS",
     "CONNECTION_COOKIE_PREFIX",
-    "SCOPE_KEY",
     "UNREAD",
     "RequestContext",
     "scope_of",
 ]
-
-SCOPE_KEY: Final = "auth0_async.context"
-"""Key under which the bound context is also stored in the ASGI scope."""
 
 CACHE_HEADERS: Final = (
     ("cache-control", "private, no-cache, no-store, must-revalidate, max-age=0"),

@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import time
 from typing import TYPE_CHECKING
 
 import anyio
 import anyio.lowlevel
 
+from .._core._config import seconds
 from .._exceptions import AccessTokenError, ConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
 __all__ = ["LocalRefreshCoordinator"]
-
-
-def seconds(name: str, value: object, *, zero_ok: bool = False) -> float:
-    """Validate a duration option: a finite number of seconds, > 0 (or >= 0).
-
-    Raises:
-        ConfigurationError: ``value`` is not such a number.
-
-    """
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-        or (value == 0 and not zero_ok)
-    ):
-        raise ConfigurationError(
-            f"{name} must be a finite number of seconds {'>= 0' if zero_ok else '> 0'}"
-        )
-    return float(value)
 
 
 def _count(name: str, value: object) -> int:

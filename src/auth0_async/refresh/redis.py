@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 import anyio
 import msgspec
 
+from .._core._config import seconds
 from .._exceptions import (
     AccessTokenError,
     Auth0Error,
@@ -31,7 +32,7 @@ from .._exceptions import (
     TokenValidationError,
     TransportError,
 )
-from .._service._refresh import LocalRefreshCoordinator, seconds
+from .._service._refresh import LocalRefreshCoordinator
 
 try:
     # Imported at run time (not only for annotations) so a missing extra fails here.

@@ -54,10 +54,10 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
         "auth0_async.stores.redis needs the redis package: pip install 'auth0-async[redis]'"
     ) from exc
 
+from .._core._config import seconds
 from .._core._models import decode_session, encode_session
 from .._exceptions import ConfigurationError, SessionStoreError
 from .._redis import RedisLike, Script, bounded, check_client, require_asyncio
-from .._service._refresh import seconds
 
 if TYPE_CHECKING:
     from .._core._models import SessionData
