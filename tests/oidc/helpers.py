@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio
 import httpx
-from joserfc import jwt
+from joserfc import jws
 from joserfc.jwk import ECKey, Key, KeySet, RSAKey
 from joserfc.jws import JWSRegistry
 
@@ -64,7 +64,10 @@ def mint(
     elif isinstance(kid, str):
         protected["kid"] = kid
     protected.update(header or {})
-    return jwt.encode(protected, claims, key, algorithms=[alg], default_type=None)
+    # jws rather than jwt.encode: no implied "typ" (jwt.encode's default_type needs joserfc 1.5),
+    # so the helpers also run on the lowest joserfc the package allows.
+    payload = json.dumps(claims, separators=(",", ":"))
+    return jws.serialize_compact(protected, payload, key, algorithms=[alg])
 
 
 def raw_sign(header: dict[str, Any], payload: bytes, key: Key | None = None) -> str:
