@@ -1,19 +1,26 @@
-"""Developer tasks. `nox -s tests` is what CI runs (see README.md)."""
+"""Developer tasks. CI runs the sessions named in README.md's test command."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import nox
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "unit", "tests_lowest"]
 nox.options.reuse_existing_virtualenvs = True
-nox.options.error_on_missing_interpreters = True
+nox.options.error_on_missing_interpreters = True  # a missing interpreter fails, never skips
 
 ROOT = Path(__file__).parent
 PEERS = ROOT / "tests" / "peers"
 PYTEST_NO_TESTS = 5
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+PYTHONS = nox.project.python_versions(PYPROJECT)  # from the classifiers: 3.10 ... 3.13
+EXTRAS = "redis,starlette,fastapi,litestar,django"
+UNIT = ["-m", "not e2e"]  # no real peers, browser or app processes: those run once, in `tests`
 
 
 def _install(session: nox.Session, *groups: str, extras: str = "") -> None:
@@ -23,6 +30,29 @@ def _install(session: nox.Session, *groups: str, extras: str = "") -> None:
         args += ["--group", group]
     session.install("pip>=25.1")  # --group needs pip 25.1
     session.run("python", "-m", "pip", "install", "--quiet", *args)
+
+
+def _pytest(session: nox.Session, *args: str) -> None:
+    code = session.run("python", "-m", "pytest", *args, success_codes=[0, PYTEST_NO_TESTS])
+    if code == PYTEST_NO_TESTS:  # never let "collected nothing" pass as green
+        session.error("pytest collected no tests")
+
+
+def _floor(requirement: Requirement) -> str:
+    """Return ``name==V`` for a requirement's ``>=V`` lower bound; every dependency needs one."""
+    floors = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+    if len(floors) != 1:
+        raise ValueError(f"{requirement} needs exactly one >= lower bound for tests_lowest")
+    return f"{requirement.name}=={floors[0]}"
+
+
+def lowest_constraints(pyproject: dict[str, Any]) -> list[str]:
+    """``name==floor`` for every runtime dependency and every extra's, read from pyproject."""
+    project = pyproject["project"]
+    requirements = [Requirement(text) for text in project["dependencies"]]
+    for extra in project["optional-dependencies"].values():
+        requirements += [Requirement(text) for text in extra]
+    return sorted({_floor(requirement) for requirement in requirements})
 
 
 def _npm_ci(session: nox.Session, folder: Path) -> None:
@@ -43,12 +73,44 @@ def _npm_ci(session: nox.Session, folder: Path) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The full test suite on asyncio and trio, including the end-to-end suites with real peers."""
-    _install(session, "test", extras="redis,starlette,fastapi,litestar,django")
+    _install(session, "test", extras=EXTRAS)
     _npm_ci(session, PEERS)
-    args = session.posargs or ["-q"]
-    code = session.run("python", "-m", "pytest", *args, success_codes=[0, PYTEST_NO_TESTS])
-    if code == PYTEST_NO_TESTS:  # never let "collected nothing" pass as green
-        session.error("pytest collected no tests")
+    _pytest(session, *(session.posargs or ["-q"]))
+
+
+@nox.session(python=PYTHONS)
+def unit(session: nox.Session) -> None:
+    """The unit tests (everything but the e2e suites) on every Python version the package claims."""
+    _install(session, "test", extras=EXTRAS)
+    _pytest(session, *UNIT, *(session.posargs or ["-q"]))
+
+
+@nox.session(python=PYTHONS[0])
+def tests_lowest(session: nox.Session) -> None:
+    """The unit tests on the oldest Python with every dependency at its declared floor.
+
+    pip has no lowest-resolution mode, so the floors are read from pyproject's
+    ``dependencies`` and extras and pinned as ``==`` constraints; the test tools
+    come from the ``test`` group, less its pins of those same packages.
+    """
+    constraints = lowest_constraints(PYPROJECT)
+    pinned = {canonicalize_name(text.split("==")[0]) for text in constraints}
+    tools = [
+        text
+        for text in nox.project.dependency_groups(PYPROJECT, "test")
+        if canonicalize_name(Requirement(text).name) not in pinned
+    ]
+    constraints_file = Path(session.create_tmp()) / "lowest.txt"
+    constraints_file.write_text("\n".join(constraints) + "\n")
+    session.install("pip>=25.1")
+    session.run(
+        "python", "-m", "pip", "install", "--quiet", "-c", str(constraints_file),
+        "-e", f".[{EXTRAS}]", *tools,
+    )  # fmt: skip
+    session.run("python", "-m", "pip", "list", "--format=freeze")  # the versions tested, in the log
+    # bench/ is a developer tool with its own pinned group, not part of the package.
+    bench = "--ignore=tests/test_bench_smoke.py"
+    _pytest(session, *UNIT, bench, *(session.posargs or ["-q"]))
 
 
 @nox.session
@@ -62,7 +124,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on src, tests, examples, bench and this file."""
-    _install(session, "typecheck", extras="redis,starlette,fastapi,litestar,django")
+    _install(session, "typecheck", extras=EXTRAS)
     session.run("mypy")
 
 

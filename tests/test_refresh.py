@@ -27,7 +27,7 @@ from auth0_async.refresh import LocalRefreshCoordinator
 from auth0_async.testing import FrozenClock
 
 from .support.fixtures import require_redis_server
-from .support.redis_server import RedisServer
+from .support.redis_server import RedisServer, client_options
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
@@ -279,10 +279,7 @@ class AsyncRedis:
 
     def __init__(self) -> None:
         self.module: Any = pytest.importorskip("redis.asyncio")
-        driver_info = pytest.importorskip("redis.driver_info")
-        # redis-py reads its version from package metadata (a blocking os.stat) for
-        # every new connection unless told; blockbuster would flag that.
-        self.options = {"driver_info": driver_info.DriverInfo(lib_version="test")}
+        self.options = client_options()
 
     def client(self, url: str, **options: Any) -> Any:
         return self.module.Redis.from_url(url, **self.options, **options)

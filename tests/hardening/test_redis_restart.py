@@ -22,7 +22,7 @@ from ..asgi_driver import Response, call
 from ..conftest import http_scope
 from ..fakes import header, jar
 from ..support.fixtures import require_redis_server
-from ..support.redis_server import RedisServer
+from ..support.redis_server import RedisServer, client_options
 from .helpers import StrictProvider, full_login
 
 if TYPE_CHECKING:
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from auth0_async import Auth0Client
 
 redis_asyncio: Any = pytest.importorskip("redis.asyncio")
-driver_info: Any = pytest.importorskip("redis.driver_info")
 
 pytestmark = pytest.mark.anyio
 
@@ -105,8 +104,7 @@ class Stack:
 
 @pytest.fixture
 async def stack(server: RedisServer) -> AsyncIterator[Stack]:
-    options = {"driver_info": driver_info.DriverInfo(lib_version="test")}
-    async with redis_asyncio.Redis.from_url(server.url, **options) as redis:
+    async with redis_asyncio.Redis.from_url(server.url, **client_options()) as redis:
         yield Stack(server, redis)
 
 

@@ -16,10 +16,9 @@ from auth0_async._core._models import Internal, TokenSet, User, encode_session
 from auth0_async.testing import check_session_store
 
 from ..support.fixtures import require_redis_server
-from ..support.redis_server import RedisServer
+from ..support.redis_server import RedisServer, client_options
 
 redis_asyncio: Any = pytest.importorskip("redis.asyncio")
-driver_info: Any = pytest.importorskip("redis.driver_info")
 key_slot: Any = pytest.importorskip("redis.crc").key_slot
 
 from auth0_async.stores.redis import RedisSessionStore
@@ -30,9 +29,7 @@ if TYPE_CHECKING:
     from ..support.redis_server import RedisClusterNodes
 
 SLACK = 3600  # stores/redis.py: index entries outlive expires_at by an hour
-# redis-py reads its version from package metadata (a blocking os.stat) for every
-# new connection unless told; blockbuster would flag that.
-OPTIONS = {"driver_info": driver_info.DriverInfo(lib_version="test")}
+OPTIONS = client_options()
 
 
 @pytest.fixture

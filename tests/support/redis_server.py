@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -22,11 +22,25 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-__all__ = ["RedisClusterNodes", "RedisServer", "free_ports", "redis_cluster"]
+__all__ = ["RedisClusterNodes", "RedisServer", "client_options", "free_ports", "redis_cluster"]
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
 CLUSTER_TIMEOUT = 30.0
+
+
+def client_options() -> dict[str, Any]:
+    """Keyword options for redis-py clients in tests: a fixed library version.
+
+    Unless told its version, redis-py reads it from package metadata (a blocking
+    ``os.stat``) for every new connection, which blockbuster flags. redis-py with
+    ``redis.driver_info`` takes a ``DriverInfo``; older releases take ``lib_version``.
+    """
+    try:
+        from redis.driver_info import DriverInfo
+    except ImportError:
+        return {"lib_version": "test"}
+    return {"driver_info": DriverInfo(lib_version="test")}
 
 
 def free_ports(count: int) -> list[int]:
