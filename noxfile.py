@@ -32,6 +32,12 @@ def _install(session: nox.Session, *groups: str, extras: str = "") -> None:
     session.run("python", "-m", "pip", "install", "--quiet", *args)
 
 
+def _install_group(session: nox.Session, group: str) -> None:
+    """Install one PEP 735 dependency group alone (no package)."""
+    session.install("pip>=25.1")  # --group needs pip 25.1
+    session.run("python", "-m", "pip", "install", "--quiet", "--group", group)
+
+
 def _pytest(session: nox.Session, *args: str) -> None:
     code = session.run("python", "-m", "pytest", *args, success_codes=[0, PYTEST_NO_TESTS])
     if code == PYTEST_NO_TESTS:  # never let "collected nothing" pass as green
@@ -115,10 +121,12 @@ def tests_lowest(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check."""
-    session.install("ruff==0.17.6")
+    """ruff check, ruff format --check, and the import-linter layer contracts."""
+    _install_group(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # The layer contracts in pyproject.toml ([tool.importlinter]): a broken one fails CI.
+    session.run("lint-imports", env={"PYTHONPATH": str(ROOT / "src")})
 
 
 @nox.session

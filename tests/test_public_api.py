@@ -62,3 +62,95 @@ def test_core_import_pulls_no_framework() -> None:
     code = "import sys, auth0_async; print(sorted(m for m in ('starlette','fastapi','redis','django','litestar') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- every name in a public signature is public ------------------------------------------------
+
+_PUBLIC_MODULES = (
+    "auth0_async",
+    "auth0_async.testing",
+    "auth0_async.stores",
+    "auth0_async.refresh",
+)
+_STANDARD_NAMES = frozenset(
+    {
+        # builtins and typing / collections.abc spellings used in annotations
+        *("None", "str", "int", "float", "bool", "bytes", "object", "type", "list", "dict"),
+        *("tuple", "set", "frozenset", "Any", "Literal", "Callable", "Awaitable", "Mapping"),
+        *("MutableMapping", "Sequence", "Iterable", "Iterator", "AsyncIterator", "Self"),
+        *("ClassVar", "Final", "TracebackType", "BaseException", "Exception", "Coroutine"),
+        "Counter",
+        # third-party types a caller hands in
+        *("httpx", "AsyncClient"),
+    }
+)
+
+
+def _exported() -> set[str]:
+    import importlib
+
+    names: set[str] = set()
+    for module in _PUBLIC_MODULES:
+        names |= set(importlib.import_module(module).__all__)
+    return names
+
+
+def _annotation_names(text: str) -> set[str]:
+    import re
+
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", "", text)  # Literal["..."] values are not names
+    return {part for name in re.findall(r"[A-Za-z_][\w.]*", text) for part in name.split(".")[:1]}
+
+
+def _public_signatures() -> dict[str, str]:
+    """``qualified name -> annotation text`` for every public callable and type alias."""
+    import importlib
+
+    found: dict[str, str] = {}
+    for module_name in _PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, str):  # a TypeAlias spelled as a string
+                found[f"{module_name}.{name}"] = obj
+                continue
+            members = [(name, obj)]
+            if inspect.isclass(obj):
+                members = [
+                    (f"{name}.{attr}", member)
+                    for attr, member in vars(obj).items()
+                    if (not attr.startswith("_") or attr == "__init__")
+                    and (inspect.isfunction(member) or isinstance(member, property))
+                ]
+            for qualname, member in members:
+                function = member.fget if isinstance(member, property) else member
+                if not callable(function):
+                    continue
+                try:
+                    signature = inspect.signature(function)
+                except (TypeError, ValueError):
+                    continue
+                parts = [str(p.annotation) for p in signature.parameters.values()]
+                parts.append(str(signature.return_annotation))
+                found[f"{module_name}.{qualname}"] = " ".join(
+                    p for p in parts if p not in ("<class 'inspect._empty'>",)
+                )
+    return found
+
+
+def test_every_name_in_a_public_signature_is_exported() -> None:
+    allowed = _exported() | _STANDARD_NAMES
+    leaks = {
+        where: sorted(_annotation_names(text) - allowed)
+        for where, text in _public_signatures().items()
+        if _annotation_names(text) - allowed
+    }
+    assert leaks == {}
+
+
+def test_the_signature_check_sees_a_private_type() -> None:
+    assert _annotation_names("RequestContext | None") - (_exported() | _STANDARD_NAMES) == {
+        "RequestContext"
+    }
+    assert "RequestLike" in _exported()
+    assert "Auth0Middleware" in _exported()

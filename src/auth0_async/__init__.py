@@ -24,6 +24,7 @@ from ._core._config import Routes as Routes
 from ._core._config import Secret as Secret
 from ._core._config import SessionConfig as SessionConfig
 from ._core._config import TransactionCookieOptions as TransactionCookieOptions
+from ._core._cookies import SameSite as SameSite
 from ._core._models import AccessTokenSet as AccessTokenSet
 from ._core._models import Internal as Internal
 from ._core._models import SessionData as SessionData
@@ -67,6 +68,10 @@ from ._service._login import LoginResult as LoginResult
 from ._service._provider import TokenEndpointAuthMethod as TokenEndpointAuthMethod
 from ._types import ASGIApp as ASGIApp
 from ._types import Clock as Clock
+from ._types import Message as Message
+from ._types import Receive as Receive
+from ._types import Scope as Scope
+from ._types import Send as Send
 from ._version import __version__ as __version__
 
 __all__ = [
@@ -95,11 +100,13 @@ __all__ = [
     "InvalidRequestError",
     "InvalidStateError",
     "LoginResult",
+    "Message",
     "MissingSessionError",
     "MissingStateError",
     "MutableHeaders",
     "OAuthError",
     "OnCallback",
+    "Receive",
     "RefreshCoordinator",
     "ReplayCache",
     "RequestContextError",
@@ -109,8 +116,11 @@ __all__ = [
     "ResponseSink",
     "RouteResponse",
     "Routes",
+    "SameSite",
+    "Scope",
     "Secret",
     "SecurityWarning",
+    "Send",
     "SessionConfig",
     "SessionData",
     "SessionError",

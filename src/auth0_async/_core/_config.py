@@ -13,11 +13,11 @@ import os
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 from urllib.parse import urlsplit
 
 from .._exceptions import ConfigurationError, SecurityWarning
-from ._cookies import CookieAttributes, is_cookie_name
+from ._cookies import CookieAttributes, SameSite, is_cookie_name
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -50,7 +50,6 @@ DEFAULT_INACTIVITY_DURATION = 24 * 3600
 """Seconds a rolling session survives without a request (1 day)."""
 _MIN_SECRET_CHARS = 32
 
-SameSite: TypeAlias = Literal["lax", "strict", "none"]
 BeforeSessionRolled: TypeAlias = "Callable[[RequestSource], bool | Awaitable[bool]]"
 """Hook deciding whether a request re-issues (rolls) the session cookie."""
 

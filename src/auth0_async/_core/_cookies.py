@@ -19,7 +19,7 @@ import re
 import string
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
@@ -49,7 +49,8 @@ LEGACY_COOKIE_NAME = "appSession"
 MAX_CHUNKS = 64
 """Chunk indexes at or above this are ignored: no real session is that large."""
 
-SameSite = Literal["lax", "strict", "none"]
+SameSite: TypeAlias = Literal["lax", "strict", "none"]
+"""A cookie's ``SameSite`` attribute."""
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # RFC 6265 cookie-octet, minus '%' so that percent-encoding stays reversible.
