@@ -1,7 +1,9 @@
 """The OpenID Connect layer: pure protocol functions plus one async client.
 
-Only :class:`OIDCClient` (``_client``) performs I/O; every other module is
-pure and synchronous. The facade imports from here.
+Only :class:`OIDCClient` (``_client``) performs I/O, with two helpers that
+work on what it fetches: ``_provider_cache`` (discovery, JWKS and revocation
+endpoint, cached) and ``_reading`` (the capped body read); every other module
+is pure and synchronous. The facade imports from here.
 """
 
 from __future__ import annotations

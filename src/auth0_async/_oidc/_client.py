@@ -1,16 +1,17 @@
 """The one place in auth0_async that awaits the identity provider.
 
 Everything here is a thin shell over the pure modules: it sends a request
-under a deadline, reads at most ``max_response_bytes`` of the answer, and
-hands the bytes to a parser. httpx errors and timeouts are translated once,
-here, into :class:`TransportError` (or :class:`DiscoveryError` for discovery
-and JWKS); nothing above this layer sees an httpx exception.
+under a deadline, reads at most ``max_response_bytes`` of the answer
+(``_reading``), and hands the bytes to a parser. What is cached about the
+provider (discovery, JWKS, the RFC 8414 revocation endpoint) lives in
+``_provider_cache``, which fetches through this client. httpx errors and
+timeouts are translated once, here, into :class:`TransportError` (or
+:class:`DiscoveryError` for discovery and JWKS); nothing above this layer
+sees an httpx exception.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -18,29 +19,16 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from .._exceptions import (
-    ConfigurationError,
-    DiscoveryError,
-    KeyNotFoundError,
-    TokenValidationError,
-    TransportError,
-)
-from ._cache import CachedFetch
-from ._discovery import (
-    ProviderMetadata,
-    authorization_server_metadata_url,
-    discovery_url,
-    parse_jwks,
-    parse_metadata,
-    parse_revocation_endpoint,
-)
+from .._exceptions import ConfigurationError, DiscoveryError, TokenValidationError, TransportError
 from ._id_token import DEFAULT_LEEWAY, validate_id_token
-from ._jws import DEFAULT_ALGORITHMS, MIN_HS256_SECRET_BYTES, select_keys, signing_algorithms
+from ._jws import DEFAULT_ALGORITHMS, MIN_HS256_SECRET_BYTES
 from ._logout_token import LOGOUT_TOKEN_MAX_AGE, check_logout_token, retain_until
+from ._provider_cache import ProviderCache
+from ._reading import read_capped
 from ._tokens import json_answer
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+    from collections.abc import Iterable, Mapping
     from types import TracebackType
 
     from joserfc.jwk import Key, KeySet
@@ -50,14 +38,13 @@ if TYPE_CHECKING:
     from .._core._protocols import ReplayCache
     from .._types import Clock
     from ._client_auth import ClientAuth
+    from ._discovery import ProviderMetadata
 
 __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "OIDCClient"]
 
 
 DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
 """Largest provider response read (1 MiB, as nextjs-auth0)."""
-
-logger = logging.getLogger("auth0_async")
 
 
 class OIDCClient:
@@ -124,12 +111,14 @@ class OIDCClient:
         self._clock = clock
         self._max_bytes = max_response_bytes
         self._headers = {"Accept": "application/json", **(headers or {})}
-        self._refetch_cooldown = jwks_refetch_cooldown
-        self._last_forced_refetch: float | None = None
-        self._metadata = CachedFetch(self._fetch_metadata, ttl=metadata_ttl, clock=clock)
-        self._jwks = CachedFetch(self._fetch_jwks, ttl=jwks_ttl, clock=clock)
-        # (endpoint,): a tuple, because the cache treats None as "nothing cached".
-        self._rfc8414 = CachedFetch(self._fetch_revocation_endpoint, ttl=metadata_ttl, clock=clock)
+        self._provider = ProviderCache(
+            issuer_base,
+            self._get,
+            clock=clock,
+            metadata_ttl=metadata_ttl,
+            jwks_ttl=jwks_ttl,
+            jwks_refetch_cooldown=jwks_refetch_cooldown,
+        )
 
     def __repr__(self) -> str:
         return f"OIDCClient({self.issuer_base!r})"
@@ -160,7 +149,7 @@ class OIDCClient:
             DiscoveryError: it cannot be fetched, is malformed, or names another issuer.
 
         """
-        return await self._metadata.get()
+        return await self._provider.metadata()
 
     async def jwks(self) -> KeySet:
         """Return the provider's signing keys (cached).
@@ -169,7 +158,7 @@ class OIDCClient:
             DiscoveryError: discovery or the JWKS cannot be fetched or is malformed.
 
         """
-        return await self._jwks.get()
+        return await self._provider.jwks()
 
     async def key_for(self, kid: str | None, alg: str) -> Key:
         """Return the JWKS key for ``kid`` and ``alg``, refetching the JWKS once if unknown.
@@ -181,28 +170,7 @@ class OIDCClient:
             DiscoveryError: discovery or the JWKS cannot be fetched.
 
         """
-        signing_algorithms((alg,))
-        keys = await self.jwks()
-        generation = self._jwks.generation
-        found = select_keys(keys, alg, kid)
-        if not found and await self._refetch_jwks(generation):
-            found = select_keys(await self.jwks(), alg, kid)
-        if not found:
-            raise KeyNotFoundError(f"no {alg} key with kid {kid!r} in the provider's JWKS")
-        return found[0]
-
-    async def _refetch_jwks(self, seen_generation: int) -> bool:
-        """Refetch the JWKS for an unknown ``kid``; return whether newer keys are available."""
-        if self._jwks.generation != seen_generation:
-            return True
-        if not self._jwks.in_flight:
-            now = self._clock()
-            last = self._last_forced_refetch
-            if last is not None and now - last < self._refetch_cooldown:
-                return False
-            self._last_forced_refetch = now
-        await self._jwks.refresh()
-        return True
+        return await self._provider.key_for(kid, alg)
 
     async def verify_id_token(
         self,
@@ -241,7 +209,7 @@ class OIDCClient:
                 hs256_secret=self._hs256_key(),
             )
 
-        return await self._with_key_retry(validate)
+        return await self._provider.with_key_retry(validate)
 
     async def verify_logout_token(
         self,
@@ -282,7 +250,7 @@ class OIDCClient:
                 hs256_secret=self._hs256_key(),
             )
 
-        claims = await self._with_key_retry(validate)
+        claims = await self._provider.with_key_retry(validate)
         now = self._clock()
         if not await seen_jti.remember_jti(
             metadata.issuer, claims["jti"], now=now, until=retain_until(now, max_age, leeway)
@@ -293,16 +261,6 @@ class OIDCClient:
     def _hs256_key(self) -> bytes | None:
         secret = self._hs256_secret
         return None if secret is None else secret.reveal().encode("utf-8")
-
-    async def _with_key_retry(self, validate: Callable[[KeySet], dict[str, Any]]) -> dict[str, Any]:
-        keys = await self.jwks()
-        generation = self._jwks.generation
-        try:
-            return validate(keys)
-        except KeyNotFoundError:
-            if not await self._refetch_jwks(generation):
-                raise
-        return validate(await self.jwks())
 
     # -- token, PAR, revocation --------------------------------------------------------
 
@@ -362,14 +320,7 @@ class OIDCClient:
         unacceptable document is remembered as "none"; a network failure is
         logged and retried next time.
         """
-        try:
-            metadata = await self.metadata()
-            if metadata.revocation_endpoint is not None:
-                return metadata.revocation_endpoint
-            return (await self._rfc8414.get())[0]
-        except DiscoveryError as exc:
-            logger.warning("could not look up the revocation endpoint: %s", exc)
-            return None
+        return await self._provider.revocation_endpoint()
 
     async def revoke(
         self, token: str, auth: ClientAuth, *, token_type_hint: str | None = "refresh_token"
@@ -401,32 +352,8 @@ class OIDCClient:
 
     # -- transport ---------------------------------------------------------------------
 
-    async def _fetch_metadata(self) -> ProviderMetadata:
-        url = discovery_url(self.issuer_base)
-        status, body = await self._send("GET", url, what="discovery", error=DiscoveryError)
-        if status != 200:
-            raise DiscoveryError(f"discovery at {url} answered HTTP {status}")
-        return parse_metadata(body, self.issuer_base)
-
-    async def _fetch_revocation_endpoint(self) -> tuple[str | None]:
-        issuer = (await self.metadata()).issuer
-        url = authorization_server_metadata_url(issuer)
-        what = "authorization server metadata request"
-        status, body = await self._send("GET", url, what=what, error=DiscoveryError)
-        if status != 200:
-            return (None,)
-        try:
-            return (parse_revocation_endpoint(body, issuer),)
-        except DiscoveryError as exc:
-            logger.warning("ignored the authorization server metadata at %s: %s", url, exc)
-            return (None,)
-
-    async def _fetch_jwks(self) -> KeySet:
-        url = (await self.metadata()).jwks_uri
-        status, body = await self._send("GET", url, what="JWKS request", error=DiscoveryError)
-        if status != 200:
-            raise DiscoveryError(f"JWKS at {url} answered HTTP {status}")
-        return parse_jwks(body)
+    async def _get(self, url: str, *, what: str) -> tuple[int, bytes]:
+        return await self._send("GET", url, what=what, error=DiscoveryError)
 
     async def _post(
         self,
@@ -471,42 +398,12 @@ class OIDCClient:
                     timeout=self._timeout,
                     follow_redirects=False,
                 ) as response:
-                    return response.status_code, await self._read_capped(response, what, error)
+                    return response.status_code, await read_capped(
+                        response, limit=self._max_bytes, what=what, error=error
+                    )
         except TimeoutError as exc:
             raise error(f"{what} to {url} timed out after {self._timeout:g}s") from exc
         except httpx.TimeoutException as exc:
             raise error(f"{what} to {url} timed out after {self._timeout:g}s") from exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise error(f"{what} to {url} failed: {type(exc).__name__}") from exc
-
-    async def _read_capped(
-        self, response: httpx.Response, what: str, error: type[TransportError]
-    ) -> bytes:
-        limit = self._max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise error(f"{what}: response exceeds {limit} bytes")
-        body = bytearray()
-        chunks = response.aiter_bytes()
-        async for chunk in chunks:
-            body += chunk
-            if len(body) > limit:
-                break
-        else:
-            return bytes(body)
-        await _discard(response, chunks, limit)
-        raise error(f"{what}: response exceeds {limit} bytes")
-
-
-async def _discard(response: httpx.Response, chunks: AsyncIterator[bytes], limit: int) -> None:
-    # httpx's body iterators are nested async generators, and abandoning one
-    # half-read makes trio warn (encode/httpx#3686). Closing the response ends
-    # the underlying stream, so the chain then finishes at once; the drain is
-    # still bounded in case a transport keeps producing.
-    await response.aclose()
-    drained = 0
-    with contextlib.suppress(httpx.HTTPError, httpx.StreamError, OSError):
-        async for chunk in chunks:
-            drained += len(chunk)
-            if drained > limit:
-                break
