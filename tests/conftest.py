@@ -67,8 +67,8 @@ def nextjs_oracle() -> Iterator[Any]:
 
 @pytest.fixture
 def provider() -> Any:
-    """A fresh fake OpenID provider (tests/fakes.py) for in-process route tests."""
-    from .fakes import FakeProvider
+    """A fresh fake OpenID provider (tests/support/fakes.py) for in-process route tests."""
+    from .support.fakes import FakeProvider
 
     return FakeProvider()
 

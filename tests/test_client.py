@@ -22,8 +22,8 @@ from auth0_async._core._crypto import CookieCipher
 from auth0_async._core._models import session_from_wire
 from auth0_async.testing import FrozenClock, generate_session_cookie
 
-from .asgi_driver import call
 from .conftest import OTHER_SECRET, SECRET, http_scope
+from .support.asgi_driver import call
 
 pytestmark = pytest.mark.anyio
 

@@ -24,9 +24,9 @@ from auth0_async import (
     RequestContextError,
 )
 
-from .asgi_driver import call
 from .conftest import SECRET, http_scope
-from .fakes import (
+from .support.asgi_driver import call
+from .support.fakes import (
     APP,
     ISSUER,
     OTHER_RSA,

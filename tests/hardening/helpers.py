@@ -34,9 +34,9 @@ from joserfc.jwk import RSAKey
 import auth0_async
 from auth0_async import Auth0Client, RouteResponse
 
-from ..asgi_driver import Response, call
 from ..conftest import SECRET, http_scope
-from ..fakes import APP, ISSUER, RSA, FakeProvider, header, jar
+from ..support.asgi_driver import Response, call
+from ..support.fakes import APP, ISSUER, RSA, FakeProvider, header, jar
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine, Generator

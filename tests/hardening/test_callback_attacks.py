@@ -13,11 +13,11 @@ from urllib.parse import quote
 
 import pytest
 
-from ..fakes import jar
+from ..support.fakes import jar
 from .helpers import StrictProvider, bad_headers, begin_login, finish_login, full_login
 
 if TYPE_CHECKING:
-    from ..asgi_driver import Response
+    from ..support.asgi_driver import Response
 
 pytestmark = pytest.mark.anyio
 
@@ -220,7 +220,7 @@ async def test_a_second_login_in_the_same_browser_replaces_the_first_user() -> N
     done = await finish_login(auth0, {**first, **cookies}, {"code": code, "state": state})
     assert done.status == 307
     from ..conftest import http_scope
-    from ..fakes import header
+    from ..support.fakes import header
 
     session = await auth0.get_session(http_scope(header(jar(done, first)), scheme="https"))
     assert session is not None

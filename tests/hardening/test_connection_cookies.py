@@ -20,10 +20,19 @@ from starlette.responses import Response
 from auth0_async import CookieOptions, SessionConfig
 from auth0_async.stores import MemorySessionStore
 
-from ..asgi_driver import Response as DriverResponse
-from ..asgi_driver import call
 from ..conftest import SECRET, http_scope
-from ..fakes import FakeProvider, callback, header, jar, login_with, make_client, not_found, start
+from ..support.asgi_driver import Response as DriverResponse
+from ..support.asgi_driver import call
+from ..support.fakes import (
+    FakeProvider,
+    callback,
+    header,
+    jar,
+    login_with,
+    make_client,
+    not_found,
+    start,
+)
 
 pytestmark = pytest.mark.anyio
 

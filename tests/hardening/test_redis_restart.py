@@ -18,9 +18,9 @@ import pytest
 
 from auth0_async import RouteResponse, SessionStoreError
 
-from ..asgi_driver import Response, call
 from ..conftest import http_scope
-from ..fakes import header, jar
+from ..support.asgi_driver import Response, call
+from ..support.fakes import header, jar
 from ..support.fixtures import require_redis_server
 from ..support.redis_server import RedisServer
 from .helpers import StrictProvider, full_login

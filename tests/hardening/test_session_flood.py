@@ -12,9 +12,9 @@ import pytest
 
 from auth0_async.stores import MemorySessionStore
 
-from ..asgi_driver import call
 from ..conftest import http_scope
-from ..fakes import FakeProvider, header, jar, login_with, make_client, not_found
+from ..support.asgi_driver import call
+from ..support.fakes import FakeProvider, header, jar, login_with, make_client, not_found
 
 pytestmark = pytest.mark.anyio
 

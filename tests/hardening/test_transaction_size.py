@@ -16,9 +16,9 @@ from starlette.responses import Response
 
 from auth0_async import InvalidRequestError
 
-from ..asgi_driver import call
 from ..conftest import http_scope
-from ..fakes import FakeProvider, header, jar, make_client, not_found, start
+from ..support.asgi_driver import call
+from ..support.fakes import FakeProvider, header, jar, make_client, not_found, start
 
 pytestmark = pytest.mark.anyio
 

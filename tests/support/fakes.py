@@ -12,8 +12,8 @@ from joserfc.jwk import RSAKey
 
 from auth0_async import Auth0Client, RouteResponse
 
+from ..conftest import SECRET, http_scope
 from .asgi_driver import Response, call
-from .conftest import SECRET, http_scope
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -12,7 +12,7 @@ from auth0_async import ConfigurationError
 from auth0_async._core._crypto import CookieCipher, b64url_decode, b64url_encode
 from auth0_async._core._lifetime import is_expired
 
-from .conftest import OTHER_SECRET, SECRET
+from ..conftest import OTHER_SECRET, SECRET
 
 NEXTJS_HEADER = "eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0"
 

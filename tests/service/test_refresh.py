@@ -26,15 +26,15 @@ from auth0_async._exceptions import KeyNotFoundError
 from auth0_async.refresh import LocalRefreshCoordinator
 from auth0_async.testing import FrozenClock
 
-from .support.fixtures import require_redis_server
-from .support.redis_server import RedisServer
+from ..support.fixtures import require_redis_server
+from ..support.redis_server import RedisServer
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
     from auth0_async.refresh.redis import RedisRefreshCoordinator
 
-    from .support.redis_server import RedisClusterNodes
+    from ..support.redis_server import RedisClusterNodes
 
 KEY = "a" * 64
 asyncio_only = pytest.mark.parametrize("anyio_backend", ["asyncio"])
@@ -560,7 +560,7 @@ def test_missing_extra_names_it() -> None:
 
 def test_two_processes_make_one_grant(redis_server: RedisServer, prefix: str) -> None:
     redis = pytest.importorskip("redis")
-    worker = Path(__file__).parent / "support" / "refresh_worker.py"
+    worker = Path(__file__).parents[1] / "support" / "refresh_worker.py"
     start_at = str(time.time() + 2.0)  # both interpreters are up by then
     args = [sys.executable, str(worker), redis_server.url, prefix, KEY, start_at]
     processes = [

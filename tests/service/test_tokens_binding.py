@@ -18,14 +18,14 @@ from auth0_async import AccessToken, AccessTokenError, Auth0Client, SessionData
 from auth0_async.refresh import LocalRefreshCoordinator
 from auth0_async.testing import FrozenClock, generate_session_cookie
 
-from .asgi_driver import call
-from .conftest import SECRET, http_scope
-from .fakes import FakeProvider, make_client
+from ..conftest import SECRET, http_scope
+from ..support.asgi_driver import call
+from ..support.fakes import FakeProvider, make_client
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
-    from .support.redis_server import RedisServer
+    from ..support.redis_server import RedisServer
 
 T0 = 1_800_000_000
 ALICE = ("auth0|alice", "sid-alice", "rt-alice")
@@ -205,7 +205,7 @@ async def test_redis_copy_attack_does_not_turn_eve_into_alice(
 def test_sealed_values_open_only_in_their_context() -> None:
     from auth0_async._core._crypto import CookieCipher
 
-    from .conftest import OTHER_SECRET
+    from ..conftest import OTHER_SECRET
 
     cipher = CookieCipher([SECRET])
     sealed = cipher.seal(b"tokens", context=b"key-1")
