@@ -9,10 +9,12 @@ import msgspec
 import pytest
 
 from auth0_async import (
+    Auth0Client,
     MissingSessionError,
     SessionData,
     SessionError,
 )
+from auth0_async._core._context import RequestContext
 from auth0_async._core._models import session_from_wire
 from auth0_async.testing import FrozenClock
 
@@ -183,3 +185,132 @@ async def test_update_session_without_a_session_raises() -> None:
     response = await call(auth0.middleware(app), http_scope(None))
     assert response.status == 204
     assert response.all("set-cookie") == []
+
+
+# -- the kernel's own methods, without the middleware ------------------------------------------
+
+
+class SpyPersistence:
+    """Delegates to the kernel's store and records every write's ``is_new``."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.writes: list[tuple[SessionData, bool]] = []
+
+    @property
+    def stateful(self) -> bool:
+        return bool(self.inner.stateful)
+
+    async def read(self, ctx: RequestContext) -> SessionData | None:
+        result: SessionData | None = await self.inner.read(ctx)
+        return result
+
+    async def write(
+        self, ctx: RequestContext, session: SessionData, *, is_new: bool = False
+    ) -> SessionData | None:
+        self.writes.append((session, is_new))
+        result: SessionData | None = await self.inner.write(ctx, session, is_new=is_new)
+        return result
+
+    async def delete(self, ctx: RequestContext) -> None:
+        await self.inner.delete(ctx)
+
+
+def kernel_of(auth0: Auth0Client) -> tuple[Any, SpyPersistence]:
+    kernel = auth0._kernel
+    spy = SpyPersistence(kernel.sessions)
+    kernel.sessions = spy
+    return kernel, spy
+
+
+def context(cookie: str | None = None) -> RequestContext:
+    return RequestContext.from_scope(http_scope(cookie))
+
+
+async def test_may_roll_answers_without_io_when_it_can() -> None:
+    clock = FrozenClock(T0)
+    kernel, _ = kernel_of(make(clock, inactivity_duration=1800, rolling_threshold=300))
+    assert kernel.may_roll(context()) is False  # no cookie: no session
+    unread = context(f"__session={cookie_for(expires_in=1800)}")
+    assert kernel.may_roll(unread) is True  # only a read can tell
+    await kernel.read(unread)
+    assert kernel.may_roll(unread) is False  # read, and no roll due yet
+    clock.advance(300)
+    assert kernel.may_roll(unread) is True
+    unread.session_written = True
+    assert kernel.may_roll(unread) is False  # something else wrote the cookie
+
+
+async def test_roll_writes_only_when_due() -> None:
+    clock = FrozenClock(T0)
+    kernel, spy = kernel_of(make(clock, inactivity_duration=1800, rolling_threshold=300))
+    cookie = f"__session={cookie_for(expires_in=1800)}"
+    early = context(cookie)
+    await kernel.roll(early)
+    assert spy.writes == []
+    assert early.take_pending() == []
+    clock.advance(300)
+    due = context(cookie)
+    await kernel.roll(due)
+    assert [is_new for _, is_new in spy.writes] == [False]
+    [line] = due.take_pending()
+    assert line.startswith("__session=ey")
+    assert "Max-Age=1800" in line
+    written = context(cookie)
+    written.session_written = True
+    await kernel.roll(written)
+    assert len(spy.writes) == 1
+    await kernel.roll(context())  # no session: nothing to roll
+    assert len(spy.writes) == 1
+
+
+async def test_roll_asks_the_hook_last() -> None:
+    asked: list[object] = []
+
+    def hook(request: object) -> bool:
+        asked.append(request)
+        return False
+
+    clock = FrozenClock(T0)
+    kernel, spy = kernel_of(
+        make(clock, before_session_rolled=hook, inactivity_duration=1800, rolling_threshold=300)
+    )
+    cookie = f"__session={cookie_for(expires_in=1800)}"
+    await kernel.roll(context(cookie))
+    assert asked == []  # not due: the hook is not asked
+    clock.advance(600)
+    await kernel.roll(context(cookie))
+    assert len(asked) == 1
+    assert spy.writes == []
+
+
+async def test_update_keeps_internal_and_marks_another_user_as_new() -> None:
+    kernel, spy = kernel_of(make())
+    ctx = context(f"__session={cookie_for()}")
+    current = await kernel.read(ctx)
+    assert current is not None
+    forged = msgspec.structs.replace(
+        current,
+        internal=msgspec.structs.replace(current.internal, sid="forged", created_at=1),
+        extra={"theme": "dark"},
+    )
+    await kernel.update(ctx, forged)
+    other = msgspec.structs.replace(
+        current, user=msgspec.structs.replace(current.user, sub="auth0|eve")
+    )
+    await kernel.update(ctx, other)
+    (first, first_new), (second, second_new) = spy.writes
+    assert first.internal is current.internal
+    assert first.extra == {"theme": "dark"}
+    assert first_new is False
+    assert second.internal is current.internal
+    assert second_new is True
+
+
+async def test_update_without_a_session_raises_and_writes_nothing() -> None:
+    kernel, spy = kernel_of(make())
+    with pytest.raises(MissingSessionError):
+        await kernel.update(context(), session_from_wire(WIRE))
+    with pytest.raises(MissingSessionError):
+        await kernel.update(context("__session=garbage"), session_from_wire(WIRE))
+    assert spy.writes == []

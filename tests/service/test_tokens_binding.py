@@ -221,3 +221,66 @@ def test_sealed_values_open_only_in_their_context() -> None:
     # Not the cookie key: a sealed value is no cookie, and a cookie does not unseal.
     assert cipher.decrypt(sealed.decode()) is None
     assert cipher.unseal(cipher.encrypt(b"tokens").encode(), context=b"") is None
+
+
+# --- in-process results are bound, not sealed; shared ones are sealed --------------------------
+
+
+class RecordingCoordinator:
+    """A shared coordinator (no ``in_process``): keeps exactly what it was handed."""
+
+    def __init__(self) -> None:
+        self.stored: list[bytes] = []
+
+    async def coordinate(self, key: str, fetch: Callable[[], Awaitable[bytes]]) -> bytes:
+        result = await fetch()
+        self.stored.append(result)
+        return result
+
+
+@pytest.fixture
+def seals(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every payload CookieCipher.seal encrypts."""
+    from auth0_async._core._crypto import CookieCipher
+
+    sealed: list[bytes] = []
+    original = CookieCipher.seal
+
+    def spy(self: CookieCipher, payload: bytes, *, context: bytes) -> bytes:
+        sealed.append(payload)
+        return original(self, payload, context=context)
+
+    monkeypatch.setattr(CookieCipher, "seal", spy)
+    return sealed
+
+
+@pytest.mark.anyio
+async def test_the_local_coordinators_results_are_not_encrypted(
+    provider: FakeProvider, seals: list[bytes]
+) -> None:
+    per_user_grants(provider)
+    local = LocalRefreshCoordinator()
+    auth0 = make_client(provider, clock=FrozenClock(T0 + 10), refresh_coordinator=local)
+    token, _ = await token_via(auth0, cookie_for(ALICE))
+    assert isinstance(token, AccessToken)
+    assert token.token == "at-new-alice"
+    assert seals == []
+    [(_, kept)] = local._results.values()
+    assert b"at-new-alice" in kept  # kept in this process in the clear, bound to its user
+
+
+@pytest.mark.anyio
+async def test_a_shared_coordinators_results_are_sealed(
+    provider: FakeProvider, seals: list[bytes]
+) -> None:
+    per_user_grants(provider)
+    shared = RecordingCoordinator()
+    auth0 = make_client(provider, clock=FrozenClock(T0 + 10), refresh_coordinator=shared)
+    token, _ = await token_via(auth0, cookie_for(ALICE))
+    assert isinstance(token, AccessToken)
+    assert token.token == "at-new-alice"
+    assert len(seals) == 1
+    assert b"at-new-alice" in seals[0]
+    [stored] = shared.stored
+    assert b"at-new-alice" not in stored
+    assert b"rt-next-alice" not in stored
