@@ -24,7 +24,8 @@ from auth0_async.django import (
 from auth0_async.testing import FrozenClock
 
 from ..support.fakes import APP as BASE
-from ..support.fakes import FakeProvider, make_client
+from ..support.fakes import FakeProvider
+from ..support.routes import make_client
 from .helpers import NOT_AUTHENTICATED, T0, http, make_auth0, set_cookies, with_session
 
 if TYPE_CHECKING:

@@ -102,7 +102,8 @@ async def test_require_session_page_redirects_to_login() -> None:
 
 async def test_the_plugin_serves_the_auth_routes() -> None:
     from ..support.fakes import APP as BASE
-    from ..support.fakes import ISSUER, FakeProvider, make_client
+    from ..support.fakes import ISSUER, FakeProvider
+    from ..support.routes import make_client
 
     auth0 = make_client(FakeProvider())
     app = Litestar([], plugins=[Auth0Plugin(auth0)])
@@ -130,7 +131,8 @@ async def test_access_token_provider() -> None:
 
 async def test_access_token_refresh_is_saved_by_the_middleware() -> None:
     from ..support.fakes import APP as BASE
-    from ..support.fakes import FakeProvider, make_client
+    from ..support.fakes import FakeProvider
+    from ..support.routes import make_client
 
     provider = FakeProvider()
     provider.token_body = lambda form: msgspec.json.encode(

@@ -169,7 +169,8 @@ async def test_login_path_is_configurable_and_validated() -> None:
 
 
 async def test_the_login_route_it_redirects_to_is_served_by_the_middleware() -> None:
-    from ..support.fakes import APP, ISSUER, FakeProvider, make_client
+    from ..support.fakes import APP, ISSUER, FakeProvider
+    from ..support.routes import make_client
 
     auth = Auth0Starlette(make_client(FakeProvider()))
     async with http(build(auth), base_url=APP) as client:

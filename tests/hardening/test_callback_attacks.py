@@ -13,8 +13,9 @@ from urllib.parse import quote
 
 import pytest
 
-from ..support.fakes import jar
-from .helpers import StrictProvider, bad_headers, begin_login, finish_login, full_login
+from ..support.fakes import StrictProvider
+from ..support.routes import begin_login, finish_login, full_login, jar
+from .helpers import bad_headers
 
 if TYPE_CHECKING:
     from ..support.asgi_driver import Response
@@ -220,7 +221,7 @@ async def test_a_second_login_in_the_same_browser_replaces_the_first_user() -> N
     done = await finish_login(auth0, {**first, **cookies}, {"code": code, "state": state})
     assert done.status == 307
     from ..conftest import http_scope
-    from ..support.fakes import header
+    from ..support.routes import header
 
     session = await auth0.get_session(http_scope(header(jar(done, first)), scheme="https"))
     assert session is not None

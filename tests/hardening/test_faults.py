@@ -22,8 +22,9 @@ from auth0_async.stores import MemorySessionStore
 from ..conftest import http_scope
 from ..sessions.test_stateful import backchannel, logout_token
 from ..support.asgi_driver import Response, call
-from ..support.fakes import header, jar
-from .helpers import RSA, StrictProvider, begin_login, finish_login, full_login, stepping
+from ..support.fakes import RSA, StrictProvider
+from ..support.routes import begin_login, finish_login, full_login, header, jar
+from .helpers import stepping
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

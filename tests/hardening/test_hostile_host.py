@@ -32,7 +32,8 @@ from auth0_async.litestar import Auth0Plugin
 from ..conftest import SECRET, http_scope
 from ..support.asgi_driver import Response as DriverResponse
 from ..support.asgi_driver import call
-from ..support.fakes import APP, FakeProvider, not_found
+from ..support.fakes import APP, FakeProvider
+from ..support.routes import not_found
 
 pytestmark = pytest.mark.anyio
 

@@ -20,10 +20,10 @@ from auth0_async import RouteResponse, SessionStoreError
 
 from ..conftest import http_scope
 from ..support.asgi_driver import Response, call
-from ..support.fakes import header, jar
+from ..support.fakes import StrictProvider
 from ..support.fixtures import require_redis_server
 from ..support.redis_server import RedisServer
-from .helpers import StrictProvider, full_login
+from ..support.routes import full_login, header, jar
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable

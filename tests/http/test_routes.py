@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ..conftest import http_scope
 from ..support.asgi_driver import call
-from ..support.fakes import (
-    FakeProvider,
-    header,
-    jar,
-    login_with,
-    make_client,
-    not_found,
-)
+from ..support.routes import header, jar, login_with, make_client, not_found
+
+if TYPE_CHECKING:
+    from ..support.fakes import FakeProvider
 
 pytestmark = pytest.mark.anyio
 

@@ -21,8 +21,9 @@ from auth0_async.testing import FrozenClock
 from ..conftest import http_scope
 from ..support.asgi_driver import call
 from ..support.fakes import ISSUER as FACADE_ISSUER
-from ..support.fakes import FakeProvider, header, jar, login_with, make_client, not_found
-from .helpers import CLIENT_ID, ISSUER, NOW, FakeOP, answer
+from ..support.fakes import FakeOP, FakeProvider, answer
+from ..support.routes import header, jar, login_with, make_client, not_found
+from ..support.tokens import CLIENT_ID, ISSUER, NOW
 
 if TYPE_CHECKING:
     from collections.abc import Callable

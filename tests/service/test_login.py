@@ -25,12 +25,8 @@ from auth0_async import (
 
 from ..conftest import http_scope
 from ..support.asgi_driver import call
-from ..support.fakes import (
-    APP,
-    ISSUER,
-    OTHER_RSA,
-    RSA,
-    FakeProvider,
+from ..support.fakes import APP, ISSUER, OTHER_RSA, RSA, FakeProvider
+from ..support.routes import (
     assert_refused,
     callback,
     header,

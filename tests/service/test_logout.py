@@ -8,15 +8,8 @@ import pytest
 
 from ..conftest import http_scope
 from ..support.asgi_driver import call
-from ..support.fakes import (
-    ISSUER,
-    FakeProvider,
-    header,
-    jar,
-    login_with,
-    make_client,
-    not_found,
-)
+from ..support.fakes import ISSUER, FakeProvider
+from ..support.routes import header, jar, login_with, make_client, not_found
 
 pytestmark = pytest.mark.anyio
 

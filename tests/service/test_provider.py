@@ -12,7 +12,7 @@ from auth0_async._oidc import ClientSecretBasic, ClientSecretPost, OIDCClient, P
 from auth0_async._service._provider import Provider
 from auth0_async.testing import FrozenClock
 
-from ..oidc.helpers import rsa_key
+from ..support.tokens import rsa_key
 
 pytestmark = pytest.mark.anyio
 

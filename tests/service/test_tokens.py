@@ -21,7 +21,8 @@ from auth0_async.testing import FrozenClock, generate_session_cookie
 
 from ..conftest import SECRET, http_scope
 from ..support.asgi_driver import call
-from ..support.fakes import APP, ISSUER, RSA, FakeProvider, make_client, not_found
+from ..support.fakes import APP, ISSUER, RSA, FakeProvider
+from ..support.routes import make_client, not_found
 
 pytestmark = pytest.mark.anyio
 

@@ -20,11 +20,12 @@ from auth0_async.testing import FrozenClock, generate_session_cookie
 
 from ..conftest import SECRET, http_scope
 from ..support.asgi_driver import call
-from ..support.fakes import FakeProvider, make_client
+from ..support.routes import make_client
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
+    from ..support.fakes import FakeProvider
     from ..support.redis_server import RedisServer
 
 T0 = 1_800_000_000

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from ..conftest import http_scope
 from ..support.asgi_driver import call
-from ..support.fakes import (
-    FakeProvider,
-    callback,
-    header,
-    jar,
-    make_client,
-    not_found,
-    start,
-)
+from ..support.routes import callback, header, jar, make_client, not_found, start
+
+if TYPE_CHECKING:
+    from ..support.fakes import FakeProvider
 
 pytestmark = pytest.mark.anyio
 
