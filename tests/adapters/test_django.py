@@ -170,9 +170,9 @@ async def test_page_view_without_session_redirects_to_login() -> None:
 
 
 async def test_the_middleware_serves_the_auth_routes_before_django() -> None:
-    from ..support.fakes import ISSUER
+    from ..support.tenant import ISSUER, tenant, tenant_client
 
-    async with http(application(make_client(FakeProvider())), base_url=BASE) as client:
+    async with http(application(tenant_client(tenant())), base_url=BASE) as client:
         login = await client.get("/auth/login?returnTo=/pages/home")
     assert login.status_code == 307
     assert login.headers["location"].startswith(f"{ISSUER}authorize?")

@@ -7,18 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from auth0_async._service._claims import DEFAULT_ID_TOKEN_CLAIMS
+
 from ..conftest import http_scope
 from ..support.asgi_driver import call
-from ..support.routes import header, jar, login_with, make_client, not_found
+from ..support.routes import header, jar, not_found
+from ..support.tenant import tenant_client, tenant_login
 
 if TYPE_CHECKING:
-    from ..support.fakes import FakeProvider
+    from auth0_async.testing import MockAuth0
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_profile_route(provider: FakeProvider) -> None:
-    auth0 = make_client(provider)
+async def test_profile_route(mock_tenant: MockAuth0) -> None:
+    auth0 = tenant_client(mock_tenant)
     app = auth0.middleware(not_found)
     anonymous = await call(app, http_scope(None, path="/auth/profile"))
     assert (anonymous.status, anonymous.body) == (401, b"")
@@ -29,24 +32,27 @@ async def test_profile_route(provider: FakeProvider) -> None:
         == "private, no-cache, no-store, must-revalidate, max-age=0"
     )
     quiet = await call(
-        make_client(provider, no_content_profile_response_when_unauthenticated=True).middleware(
-            not_found
-        ),
+        tenant_client(
+            mock_tenant, no_content_profile_response_when_unauthenticated=True
+        ).middleware(not_found),
         http_scope(None, path="/auth/profile"),
     )
     assert quiet.status == 204
-    cookies = jar(await login_with(auth0, provider))
+    cookies = jar(await tenant_login(mock_tenant, auth0))
     profile = await call(app, http_scope(header(cookies), path="/auth/profile/", scheme="https"))
     assert profile.status == 200
-    assert json.loads(profile.body) == {"sub": "auth0|1", "name": "One"}
+    body = json.loads(profile.body)
+    assert body["sub"] == "auth0|alice"
+    assert body["name"] == "Alice Example"
+    assert set(body) <= DEFAULT_ID_TOKEN_CLAIMS  # no iss, aud, sid, nonce, ...
     post = await call(app, {**http_scope(None, path="/auth/profile"), "method": "POST"})
     assert post.status == 404  # other methods pass through to the app
 
 
-async def test_routes_can_be_moved_and_disabled(provider: FakeProvider) -> None:
+async def test_routes_can_be_moved_and_disabled(mock_tenant: MockAuth0) -> None:
     from auth0_async import Routes
 
-    auth0 = make_client(provider, routes=Routes(login="/signin", profile=None))
+    auth0 = tenant_client(mock_tenant, routes=Routes(login="/signin", profile=None))
     app = auth0.middleware(not_found)
     assert (await call(app, http_scope(None, path="/signin"))).status == 307
     assert (await call(app, http_scope(None, path="/auth/login"))).status == 404
@@ -66,7 +72,7 @@ async def test_routes_can_be_moved_and_disabled(provider: FakeProvider) -> None:
     ],
 )
 async def test_which_paths_are_routes(
-    provider: FakeProvider, path: str, extra: dict[str, Any], status: int
+    mock_tenant: MockAuth0, path: str, extra: dict[str, Any], status: int
 ) -> None:
-    app = make_client(provider).middleware(not_found)
+    app = tenant_client(mock_tenant).middleware(not_found)
     assert (await call(app, http_scope(None, path=path, **extra))).status == status

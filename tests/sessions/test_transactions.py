@@ -3,37 +3,47 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from ..conftest import http_scope
 from ..support.asgi_driver import call
-from ..support.routes import callback, header, jar, make_client, not_found, start
+from ..support.routes import header, jar, not_found
+from ..support.tenant import tenant_callback, tenant_client
 
 if TYPE_CHECKING:
-    from ..support.fakes import FakeProvider
+    from auth0_async.testing import MockAuth0
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_state_from_another_tab_does_not_match(provider: FakeProvider) -> None:
-    auth0 = make_client(provider)
-    cookies_a, state_a = await start(auth0, provider)
-    cookies_b, state_b = await start(auth0, provider)
+async def test_state_from_another_tab_does_not_match(mock_tenant: MockAuth0) -> None:
+    auth0 = tenant_client(mock_tenant)
+    app = auth0.middleware(not_found)
+    login = http_scope(None, path="/auth/login", scheme="https")
+    tab_a, tab_b = await call(app, login), await call(app, login)
+    state_a = parse_qs(urlsplit(tab_a.header("location") or "").query)["state"][0]
+    state_b = parse_qs(urlsplit(tab_b.header("location") or "").query)["state"][0]
+    cookies_a, cookies_b = jar(tab_a), jar(tab_b)
     both = {**cookies_a, **cookies_b}
     # tab B's callback works with both transactions present, and only consumes its own
-    response = await callback(auth0, both, {"code": "c", "state": state_b})
+    response = await tenant_callback(mock_tenant, auth0, tab_b, cookies_a, user="alice")
     assert response.status == 307
     left = jar(response, both)
     assert f"__txn_{state_a}" in left
     assert f"__txn_{state_b}" not in left
     # a state whose cookie was swapped in from another transaction is refused
     forged = {f"__txn_{state_a}": cookies_b[f"__txn_{state_b}"]}
-    assert (await callback(auth0, forged, {"code": "c", "state": state_a})).status == 400
+    back = urlsplit(mock_tenant.authorize_url_to_callback(tab_a.header("location") or ""))
+    scope = http_scope(
+        header(forged), path=back.path, scheme="https", query_string=back.query.encode()
+    )
+    assert (await call(app, scope)).status == 400
 
 
-async def test_transaction_cookies_do_not_pile_up(provider: FakeProvider) -> None:
-    auth0 = make_client(provider)
+async def test_transaction_cookies_do_not_pile_up(mock_tenant: MockAuth0) -> None:
+    auth0 = tenant_client(mock_tenant)
     cookies: dict[str, str] = {}
     app = auth0.middleware(not_found)
     for _ in range(40):
