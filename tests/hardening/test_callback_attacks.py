@@ -1,6 +1,6 @@
-"""Attacks on /auth/callback that tests/test_flows.py does not cover.
+"""Attacks on /auth/callback that tests/service/test_login.py does not cover.
 
-The provider here is strict (tests/hardening/helpers.py): codes are single use and bound to
+The provider here is strict (StrictProvider, tests/support/fakes.py): codes are single use and bound to
 the authorization request's PKCE challenge, nonce and redirect_uri, as a real provider's.
 Each attack ends in a clean error without a session cookie, a traceback or a token request
 the attacker could abuse.
