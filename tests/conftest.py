@@ -66,9 +66,17 @@ def nextjs_oracle() -> Iterator[Any]:
 
 
 @pytest.fixture
+def mock_tenant() -> Any:
+    """A fresh MockAuth0 tenant that knows the in-process app (tests/support/tenant.py)."""
+    from .support.tenant import tenant
+
+    return tenant()
+
+
+@pytest.fixture
 def provider() -> Any:
-    """A fresh fake OpenID provider (tests/fakes.py) for in-process route tests."""
-    from .fakes import FakeProvider
+    """A fresh FakeProvider (tests/support/fakes.py), for tests of a misbehaving provider."""
+    from .support.fakes import FakeProvider
 
     return FakeProvider()
 

@@ -23,8 +23,9 @@ from auth0_async.django import (
 )
 from auth0_async.testing import FrozenClock
 
-from ..fakes import APP as BASE
-from ..fakes import FakeProvider, make_client
+from ..support.fakes import APP as BASE
+from ..support.fakes import FakeProvider
+from ..support.routes import make_client
 from .helpers import NOT_AUTHENTICATED, T0, http, make_auth0, set_cookies, with_session
 
 if TYPE_CHECKING:
@@ -169,9 +170,9 @@ async def test_page_view_without_session_redirects_to_login() -> None:
 
 
 async def test_the_middleware_serves_the_auth_routes_before_django() -> None:
-    from ..fakes import ISSUER
+    from ..support.tenant import ISSUER, tenant, tenant_client
 
-    async with http(application(make_client(FakeProvider())), base_url=BASE) as client:
+    async with http(application(tenant_client(tenant())), base_url=BASE) as client:
         login = await client.get("/auth/login?returnTo=/pages/home")
     assert login.status_code == 307
     assert login.headers["location"].startswith(f"{ISSUER}authorize?")

@@ -157,8 +157,9 @@ async def test_access_token_dependency_errors_are_401() -> None:
 
 
 async def test_access_token_dependency_refreshes_and_the_middleware_saves_the_rotation() -> None:
-    from ..fakes import APP as BASE
-    from ..fakes import FakeProvider, make_client
+    from ..support.fakes import APP as BASE
+    from ..support.fakes import FakeProvider
+    from ..support.routes import make_client
 
     provider = FakeProvider()
     provider.token_body = lambda form: msgspec.json.encode(

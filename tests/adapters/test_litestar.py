@@ -101,10 +101,10 @@ async def test_require_session_page_redirects_to_login() -> None:
 
 
 async def test_the_plugin_serves_the_auth_routes() -> None:
-    from ..fakes import APP as BASE
-    from ..fakes import ISSUER, FakeProvider, make_client
+    from ..support.tenant import APP as BASE
+    from ..support.tenant import ISSUER, tenant, tenant_client
 
-    auth0 = make_client(FakeProvider())
+    auth0 = tenant_client(tenant())
     app = Litestar([], plugins=[Auth0Plugin(auth0)])
     async with http(app, base_url=BASE) as client:
         login = await client.get("/auth/login?returnTo=/page")
@@ -129,8 +129,9 @@ async def test_access_token_provider() -> None:
 
 
 async def test_access_token_refresh_is_saved_by_the_middleware() -> None:
-    from ..fakes import APP as BASE
-    from ..fakes import FakeProvider, make_client
+    from ..support.fakes import APP as BASE
+    from ..support.fakes import FakeProvider
+    from ..support.routes import make_client
 
     provider = FakeProvider()
     provider.token_body = lambda form: msgspec.json.encode(

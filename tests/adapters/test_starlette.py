@@ -170,9 +170,9 @@ async def test_login_path_is_configurable_and_validated() -> None:
 
 
 async def test_the_login_route_it_redirects_to_is_served_by_the_middleware() -> None:
-    from ..fakes import APP, ISSUER, FakeProvider, make_client
+    from ..support.tenant import APP, ISSUER, tenant, tenant_client
 
-    auth = Auth0Starlette(make_client(FakeProvider()))
+    auth = Auth0Starlette(tenant_client(tenant()))
     async with http(build(auth), base_url=APP) as client:
         page = await client.get("/page?x=1")
         login = await client.get(page.headers["location"])

@@ -1,6 +1,6 @@
-"""Attacks on /auth/callback that tests/test_flows.py does not cover.
+"""Attacks on /auth/callback that tests/service/test_login.py does not cover.
 
-The provider here is strict (tests/hardening/helpers.py): codes are single use and bound to
+The provider here is strict (StrictProvider, tests/support/fakes.py): codes are single use and bound to
 the authorization request's PKCE challenge, nonce and redirect_uri, as a real provider's.
 Each attack ends in a clean error without a session cookie, a traceback or a token request
 the attacker could abuse.
@@ -13,11 +13,12 @@ from urllib.parse import quote
 
 import pytest
 
-from ..fakes import jar
-from .helpers import StrictProvider, bad_headers, begin_login, finish_login, full_login
+from ..support.fakes import StrictProvider
+from ..support.routes import begin_login, finish_login, full_login, jar
+from .helpers import bad_headers
 
 if TYPE_CHECKING:
-    from ..asgi_driver import Response
+    from ..support.asgi_driver import Response
 
 pytestmark = pytest.mark.anyio
 
@@ -220,7 +221,7 @@ async def test_a_second_login_in_the_same_browser_replaces_the_first_user() -> N
     done = await finish_login(auth0, {**first, **cookies}, {"code": code, "state": state})
     assert done.status == 307
     from ..conftest import http_scope
-    from ..fakes import header
+    from ..support.routes import header
 
     session = await auth0.get_session(http_scope(header(jar(done, first)), scheme="https"))
     assert session is not None

@@ -18,10 +18,11 @@ from auth0_async._core import _cookies as cookies_module
 from auth0_async._core._crypto import CookieCipher
 from auth0_async.testing import FrozenClock
 
-from ..asgi_driver import call
 from ..conftest import SECRET, http_scope
-from ..fakes import FakeProvider, make_client
-from .helpers import app_ok, count_work, run_sync
+from ..support.asgi_driver import call
+from ..support.fakes import FakeProvider
+from ..support.routes import app_ok, make_client
+from .helpers import count_work, run_sync
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -11,7 +11,7 @@ attributes nextjs-auth0 uses (the session cookie's).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
@@ -20,10 +20,13 @@ from starlette.responses import Response
 from auth0_async import CookieOptions, SessionConfig
 from auth0_async.stores import MemorySessionStore
 
-from ..asgi_driver import Response as DriverResponse
-from ..asgi_driver import call
 from ..conftest import SECRET, http_scope
-from ..fakes import FakeProvider, callback, header, jar, login_with, make_client, not_found, start
+from ..support.asgi_driver import Response as DriverResponse
+from ..support.asgi_driver import call
+from ..support.routes import callback, header, jar, login_with, make_client, not_found, start
+
+if TYPE_CHECKING:
+    from ..support.fakes import FakeProvider
 
 pytestmark = pytest.mark.anyio
 

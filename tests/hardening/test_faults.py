@@ -19,11 +19,12 @@ import pytest
 from auth0_async import AccessToken, AccessTokenError, DiscoveryError, RouteResponse, SessionData
 from auth0_async.stores import MemorySessionStore
 
-from ..asgi_driver import Response, call
 from ..conftest import http_scope
-from ..fakes import header, jar
-from ..test_stateful import backchannel, logout_token
-from .helpers import RSA, StrictProvider, begin_login, finish_login, full_login, stepping
+from ..sessions.test_stateful import backchannel, logout_token
+from ..support.asgi_driver import Response, call
+from ..support.fakes import RSA, StrictProvider
+from ..support.routes import begin_login, finish_login, full_login, header, jar
+from .helpers import stepping
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

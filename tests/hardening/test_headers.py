@@ -24,9 +24,10 @@ from auth0_async import (
     TransactionCookieOptions,
 )
 
-from ..asgi_driver import Response, call
 from ..conftest import SECRET, http_scope
-from ..fakes import FakeProvider, callback, header, jar, make_client, not_found, start
+from ..support.asgi_driver import Response, call
+from ..support.fakes import FakeProvider
+from ..support.routes import callback, header, jar, make_client, not_found, start
 from .helpers import CONTROLS, bad_headers
 
 HOSTILE = [*CONTROLS, "\x85", "\u2028", "\r\n"]

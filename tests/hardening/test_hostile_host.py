@@ -29,10 +29,11 @@ from auth0_async._core._context import RequestContext
 from auth0_async._core._request import ScopeRequest, is_valid_host, query_params
 from auth0_async.litestar import Auth0Plugin
 
-from ..asgi_driver import Response as DriverResponse
-from ..asgi_driver import call
 from ..conftest import SECRET, http_scope
-from ..fakes import APP, FakeProvider, not_found
+from ..support.asgi_driver import Response as DriverResponse
+from ..support.asgi_driver import call
+from ..support.fakes import APP, FakeProvider
+from ..support.routes import not_found
 
 pytestmark = pytest.mark.anyio
 

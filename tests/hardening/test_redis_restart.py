@@ -18,12 +18,12 @@ import pytest
 
 from auth0_async import RouteResponse, SessionStoreError
 
-from ..asgi_driver import Response, call
 from ..conftest import http_scope
-from ..fakes import header, jar
+from ..support.asgi_driver import Response, call
+from ..support.fakes import StrictProvider
 from ..support.fixtures import require_redis_server
 from ..support.redis_server import RedisServer, client_options
-from .helpers import StrictProvider, full_login
+from ..support.routes import full_login, header, jar
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable

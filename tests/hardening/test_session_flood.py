@@ -8,13 +8,18 @@ later) pushed out every legitimate session.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from auth0_async.stores import MemorySessionStore
 
-from ..asgi_driver import call
 from ..conftest import http_scope
-from ..fakes import FakeProvider, header, jar, login_with, make_client, not_found
+from ..support.asgi_driver import call
+from ..support.routes import header, jar, login_with, make_client, not_found
+
+if TYPE_CHECKING:
+    from ..support.fakes import FakeProvider
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,7 @@ pending logins to make room for it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import pytest
@@ -16,9 +16,12 @@ from starlette.responses import Response
 
 from auth0_async import InvalidRequestError
 
-from ..asgi_driver import call
 from ..conftest import http_scope
-from ..fakes import FakeProvider, header, jar, make_client, not_found, start
+from ..support.asgi_driver import call
+from ..support.routes import header, jar, make_client, not_found, start
+
+if TYPE_CHECKING:
+    from ..support.fakes import FakeProvider
 
 pytestmark = pytest.mark.anyio
 

@@ -26,18 +26,8 @@ from auth0_async._oidc._logout_token import JtiCache
 from auth0_async._oidc._tokens import parse_token_response, refresh_token_form
 from auth0_async.testing import FrozenClock
 
-from .helpers import (
-    CLIENT_ID,
-    ISSUER,
-    NOW,
-    FakeOP,
-    answer,
-    ec_key,
-    id_claims,
-    logout_claims,
-    mint,
-    rsa_key,
-)
+from ..support.fakes import FakeOP, answer
+from ..support.tokens import CLIENT_ID, ISSUER, NOW, ec_key, id_claims, logout_claims, mint, rsa_key
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -11,7 +11,7 @@ from auth0_async._core._config import Secret
 from auth0_async._exceptions import ConfigurationError
 from auth0_async._oidc._client_auth import ClientSecretBasic, ClientSecretPost, PrivateKeyJwt
 
-from .helpers import NOW, ec_key, rsa_key
+from ..support.tokens import NOW, ec_key, rsa_key
 
 ISSUER = "https://tenant.auth0.com/"
 TOKEN_ENDPOINT = "https://tenant.auth0.com/oauth/token"

@@ -14,7 +14,7 @@ from auth0_async._oidc._discovery import (
     parse_metadata,
 )
 
-from .helpers import ec_key, public_jwks, rsa_key
+from ..support.tokens import ec_key, public_jwks, rsa_key
 
 
 def doc(**overrides: Any) -> bytes:

@@ -18,11 +18,11 @@ from auth0_async._oidc._logout_token import JtiCache, validate_logout_token
 from auth0_async.testing import FrozenClock
 
 from ..conftest import SECRET
-from .helpers import (
+from ..support.fakes import FakeOP
+from ..support.tokens import (
     CLIENT_ID,
     ISSUER,
     NOW,
-    FakeOP,
     b64,
     b64json,
     hs256,

@@ -17,7 +17,7 @@ from auth0_async._exceptions import (
 from auth0_async._oidc._id_token import validate_id_token
 from auth0_async._oidc._jws import peek_header, signing_algorithms
 
-from .helpers import (
+from ..support.tokens import (
     CLIENT_ID,
     ISSUER,
     NOW,

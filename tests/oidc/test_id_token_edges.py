@@ -11,7 +11,17 @@ from joserfc.jwk import ECKey, KeySet, RSAKey
 from auth0_async._exceptions import KeyNotFoundError, TokenValidationError
 from auth0_async._oidc._id_token import numeric_claim, typ_is, validate_id_token
 
-from .helpers import CLIENT_ID, ISSUER, NOW, ec_key, id_claims, key_set, mint, raw_sign, rsa_key
+from ..support.tokens import (
+    CLIENT_ID,
+    ISSUER,
+    NOW,
+    ec_key,
+    id_claims,
+    key_set,
+    mint,
+    raw_sign,
+    rsa_key,
+)
 
 NONCE = "n-0S6_WzA2Mj"
 T = int(NOW)

@@ -13,7 +13,7 @@ from auth0_async._oidc._logout_token import (
     validate_logout_token,
 )
 
-from .helpers import (
+from ..support.tokens import (
     CLIENT_ID,
     ISSUER,
     NOW,

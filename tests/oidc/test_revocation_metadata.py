@@ -18,11 +18,12 @@ from auth0_async._oidc._discovery import (
 )
 from auth0_async.testing import FrozenClock
 
-from ..asgi_driver import call
 from ..conftest import http_scope
-from ..fakes import ISSUER as FACADE_ISSUER
-from ..fakes import FakeProvider, header, jar, login_with, make_client, not_found
-from .helpers import CLIENT_ID, ISSUER, NOW, FakeOP, answer
+from ..support.asgi_driver import call
+from ..support.fakes import ISSUER as FACADE_ISSUER
+from ..support.fakes import FakeOP, FakeProvider, answer
+from ..support.routes import header, jar, login_with, make_client, not_found
+from ..support.tokens import CLIENT_ID, ISSUER, NOW
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -25,8 +25,8 @@ from auth0_async import (
 from auth0_async.stores import MemorySessionStore
 from auth0_async.testing import FrozenClock, MockAuth0, MockClient, MockUser
 
-from ..asgi_driver import Response, call
 from ..conftest import SECRET, http_scope
+from ..support.asgi_driver import Response, call
 
 if TYPE_CHECKING:
     from auth0_async._types import ASGIApp

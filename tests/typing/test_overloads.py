@@ -36,7 +36,7 @@ async def test_get_session_overloads() -> None:
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    from ..asgi_driver import call
+    from ..support.asgi_driver import call
 
     assert (await call(auth0.middleware(app), scope)).status == 204
     assert explicit is None

@@ -19,9 +19,10 @@ from auth0_async._core._models import decode_session, session_from_wire
 from auth0_async.stores import MemorySessionStore
 from auth0_async.testing import FrozenClock, generate_session_cookie
 
-from .asgi_driver import call
-from .conftest import SECRET, http_scope
-from .fakes import APP, ISSUER, RSA, FakeProvider, make_client, not_found
+from ..conftest import SECRET, http_scope
+from ..support.asgi_driver import call
+from ..support.fakes import APP, ISSUER, RSA, FakeProvider
+from ..support.routes import make_client, not_found
 
 pytestmark = pytest.mark.anyio
 

@@ -1,4 +1,4 @@
-"""Test keys, token minting and a fake OpenID provider served through httpx.MockTransport."""
+"""Test keys and JWT minting (well-formed and hostile) for an OP at ISSUER; FakeOP lives in fakes.py."""
 
 from __future__ import annotations
 
@@ -7,12 +7,8 @@ import functools
 import hashlib
 import hmac
 import json
-from collections import Counter
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import anyio
-import httpx
 from joserfc import jws
 from joserfc.jwk import ECKey, Key, KeySet, RSAKey
 from joserfc.jws import JWSRegistry
@@ -114,78 +110,3 @@ def logout_claims(**overrides: Any) -> dict[str, Any]:
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
-
-
-Responder = Callable[[httpx.Request], Awaitable[httpx.Response | None]]
-
-
-class FakeOP:
-    """A provider at ISSUER: discovery, JWKS, token, PAR and revocation endpoints.
-
-    ``overrides[path]`` may replace any endpoint; ``delay`` makes every answer wait
-    (so concurrent callers overlap); ``hits`` counts requests per path.
-    """
-
-    def __init__(self, *keys: Key, issuer: str = ISSUER) -> None:
-        self.issuer = issuer
-        self.base = issuer.rstrip("/")
-        self.keys = list(keys) or [rsa_key()]
-        self.hits: Counter[str] = Counter()
-        self.requests: list[httpx.Request] = []
-        self.delay = 0.0
-        self.overrides: dict[str, Responder] = {}
-        self.metadata: dict[str, Any] = {
-            "issuer": issuer,
-            "authorization_endpoint": f"{self.base}/authorize",
-            "token_endpoint": f"{self.base}/oauth/token",
-            "jwks_uri": f"{self.base}/.well-known/jwks.json",
-            "userinfo_endpoint": f"{self.base}/userinfo",
-            "end_session_endpoint": f"{self.base}/oidc/logout",
-            "revocation_endpoint": f"{self.base}/oauth/revoke",
-            "pushed_authorization_request_endpoint": f"{self.base}/oauth/par",
-            "id_token_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
-            "something_new": {"ignored": True},
-        }
-        self.token_answer: dict[str, Any] = {
-            "access_token": "at-1",
-            "token_type": "Bearer",
-            "expires_in": 86400,
-        }
-
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
-
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.transport())
-
-    async def handle(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        self.hits[path] += 1
-        self.requests.append(request)
-        if self.delay:
-            await anyio.sleep(self.delay)
-        override = self.overrides.get(path)
-        if override is not None:
-            answer = await override(request)
-            if answer is not None:
-                return answer
-        if path == "/.well-known/openid-configuration":
-            return httpx.Response(200, json=self.metadata)
-        if path == "/.well-known/jwks.json":
-            return httpx.Response(200, json=public_jwks(*self.keys))
-        if path == "/oauth/token":
-            return httpx.Response(200, json=self.token_answer)
-        if path == "/oauth/par":
-            return httpx.Response(201, json={"request_uri": "urn:par:1", "expires_in": 60})
-        if path == "/oauth/revoke":
-            return httpx.Response(200)
-        return httpx.Response(404)
-
-
-def answer(status: int, **kwargs: Any) -> Responder:
-    """An override that answers a fresh ``httpx.Response(status, **kwargs)`` every time."""
-
-    async def respond(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(status, **kwargs)
-
-    return respond

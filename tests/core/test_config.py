@@ -14,7 +14,7 @@ from auth0_async import (
 )
 from auth0_async._core._config import normalize_app_base_urls, normalize_domain, resolve_cookie
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 
 def test_everything_falls_back_to_the_environment() -> None:

@@ -17,9 +17,10 @@ from auth0_async._core._crypto import CookieCipher
 from auth0_async._core._models import decode_session, encode_session
 from auth0_async.testing import FrozenClock
 
-from .asgi_driver import call
-from .conftest import SECRET, http_scope
-from .fakes import ISSUER, RSA, FakeProvider, header, jar, login_with, make_client, not_found
+from ..conftest import SECRET, http_scope
+from ..support.asgi_driver import call
+from ..support.fakes import ISSUER, RSA, FakeProvider
+from ..support.routes import header, jar, login_with, make_client, not_found
 
 pytestmark = pytest.mark.anyio
 
@@ -115,7 +116,7 @@ async def test_a_new_login_replaces_the_old_record(provider: FakeProvider) -> No
     store = DictStore()
     auth0, cookies = await logged_in(provider, store)
     first = cookie_id(cookies["__session"])
-    from .fakes import callback, start
+    from ..support.routes import callback, start
 
     txn, state = await start(auth0, provider)
     response = await callback(auth0, {**cookies, **txn}, {"code": "c", "state": state})

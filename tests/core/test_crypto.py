@@ -10,9 +10,8 @@ from joserfc.jwk import OctKey
 
 from auth0_async import ConfigurationError
 from auth0_async._core._crypto import CookieCipher, b64url_decode, b64url_encode
-from auth0_async._core._lifetime import is_expired
 
-from .conftest import OTHER_SECRET, SECRET
+from ..conftest import OTHER_SECRET, SECRET
 
 NEXTJS_HEADER = "eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0"
 
@@ -186,21 +185,6 @@ def test_hkdf_matches_nextjs_parameters() -> None:
 
 def test_repr_hides_secrets() -> None:
     assert SECRET not in repr(CookieCipher([SECRET]))
-
-
-@pytest.mark.parametrize(
-    ("exp", "now", "expired"),
-    [
-        (None, 100, False),
-        (100, 115, False),
-        (100, 116, True),
-        ("100", 0, True),
-        (True, 0, True),
-        (100.5, 110, False),
-    ],
-)
-def test_is_expired_with_leeway(exp: object, now: float, expired: bool) -> None:
-    assert is_expired(exp, now) is expired
 
 
 @settings(max_examples=400, deadline=None)

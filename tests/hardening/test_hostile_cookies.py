@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from auth0_async import Auth0Client
 from auth0_async.testing import FrozenClock, generate_session_cookie
 
-from .conftest import SECRET, http_scope
+from ..conftest import SECRET, http_scope
 
 AUTH0 = Auth0Client(secret=SECRET, clock=FrozenClock(1_800_000_000))
 VALID = generate_session_cookie(

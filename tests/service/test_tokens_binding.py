@@ -18,14 +18,15 @@ from auth0_async import AccessToken, AccessTokenError, Auth0Client, SessionData
 from auth0_async.refresh import LocalRefreshCoordinator
 from auth0_async.testing import FrozenClock, generate_session_cookie
 
-from .asgi_driver import call
-from .conftest import SECRET, http_scope
-from .fakes import FakeProvider, make_client
+from ..conftest import SECRET, http_scope
+from ..support.asgi_driver import call
+from ..support.routes import make_client
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
-    from .support.redis_server import RedisServer
+    from ..support.fakes import FakeProvider
+    from ..support.redis_server import RedisServer
 
 T0 = 1_800_000_000
 ALICE = ("auth0|alice", "sid-alice", "rt-alice")
@@ -205,7 +206,7 @@ async def test_redis_copy_attack_does_not_turn_eve_into_alice(
 def test_sealed_values_open_only_in_their_context() -> None:
     from auth0_async._core._crypto import CookieCipher
 
-    from .conftest import OTHER_SECRET
+    from ..conftest import OTHER_SECRET
 
     cipher = CookieCipher([SECRET])
     sealed = cipher.seal(b"tokens", context=b"key-1")
@@ -221,3 +222,66 @@ def test_sealed_values_open_only_in_their_context() -> None:
     # Not the cookie key: a sealed value is no cookie, and a cookie does not unseal.
     assert cipher.decrypt(sealed.decode()) is None
     assert cipher.unseal(cipher.encrypt(b"tokens").encode(), context=b"") is None
+
+
+# --- in-process results are bound, not sealed; shared ones are sealed --------------------------
+
+
+class RecordingCoordinator:
+    """A shared coordinator (no ``in_process``): keeps exactly what it was handed."""
+
+    def __init__(self) -> None:
+        self.stored: list[bytes] = []
+
+    async def coordinate(self, key: str, fetch: Callable[[], Awaitable[bytes]]) -> bytes:
+        result = await fetch()
+        self.stored.append(result)
+        return result
+
+
+@pytest.fixture
+def seals(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every payload CookieCipher.seal encrypts."""
+    from auth0_async._core._crypto import CookieCipher
+
+    sealed: list[bytes] = []
+    original = CookieCipher.seal
+
+    def spy(self: CookieCipher, payload: bytes, *, context: bytes) -> bytes:
+        sealed.append(payload)
+        return original(self, payload, context=context)
+
+    monkeypatch.setattr(CookieCipher, "seal", spy)
+    return sealed
+
+
+@pytest.mark.anyio
+async def test_the_local_coordinators_results_are_not_encrypted(
+    provider: FakeProvider, seals: list[bytes]
+) -> None:
+    per_user_grants(provider)
+    local = LocalRefreshCoordinator()
+    auth0 = make_client(provider, clock=FrozenClock(T0 + 10), refresh_coordinator=local)
+    token, _ = await token_via(auth0, cookie_for(ALICE))
+    assert isinstance(token, AccessToken)
+    assert token.token == "at-new-alice"
+    assert seals == []
+    [(_, kept)] = local._results.values()
+    assert b"at-new-alice" in kept  # kept in this process in the clear, bound to its user
+
+
+@pytest.mark.anyio
+async def test_a_shared_coordinators_results_are_sealed(
+    provider: FakeProvider, seals: list[bytes]
+) -> None:
+    per_user_grants(provider)
+    shared = RecordingCoordinator()
+    auth0 = make_client(provider, clock=FrozenClock(T0 + 10), refresh_coordinator=shared)
+    token, _ = await token_via(auth0, cookie_for(ALICE))
+    assert isinstance(token, AccessToken)
+    assert token.token == "at-new-alice"
+    assert len(seals) == 1
+    assert b"at-new-alice" in seals[0]
+    [stored] = shared.stored
+    assert b"at-new-alice" not in stored
+    assert b"rt-next-alice" not in stored

@@ -19,10 +19,11 @@ from joserfc import jwt
 from auth0_async._oidc import JtiCache
 from auth0_async._oidc._logout_token import LOGOUT_TOKEN_MAX_AGE, retain_until
 
-from .asgi_driver import call
-from .conftest import http_scope
-from .fakes import ISSUER, RSA, FakeProvider, make_client, not_found
-from .oidc.helpers import CLIENT_ID, FakeOP, logout_claims, mint
+from ..conftest import http_scope
+from ..support.asgi_driver import call
+from ..support.fakes import ISSUER, RSA, FakeOP, FakeProvider
+from ..support.routes import make_client, not_found
+from ..support.tokens import CLIENT_ID, logout_claims, mint
 from .test_stateful import DictStore
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
     from auth0_async import Auth0Client, ReplayCache
 
-    from .support.redis_server import RedisServer
+    from ..support.redis_server import RedisServer
 
 LEEWAY = 60  # _oidc._id_token.DEFAULT_LEEWAY
 
@@ -90,8 +91,8 @@ async def test_verify_logout_token_asks_the_cache_after_every_other_check() -> N
     from auth0_async import TokenValidationError
     from auth0_async._oidc import OIDCClient
 
-    from .oidc.helpers import ISSUER as OP_ISSUER
-    from .oidc.helpers import NOW
+    from ..support.tokens import ISSUER as OP_ISSUER
+    from ..support.tokens import NOW
 
     cache = RecordingCache()
     recorded: ReplayCache = cache  # it satisfies the Protocol

@@ -14,9 +14,9 @@ from auth0_async._core._cookies import parse_cookie_header
 from auth0_async._core._crypto import CookieCipher
 from auth0_async.testing import FrozenClock, MockAuth0, MockUser, generate_session_cookie
 
-from .asgi_driver import call
-from .conftest import SECRET, http_scope
-from .testing.test_mock_auth0 import login, make_app, make_client
+from ..conftest import SECRET, http_scope
+from ..support.asgi_driver import call
+from ..testing.test_mock_auth0 import login, make_app, make_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 

@@ -1,4 +1,4 @@
-"""The /auth routes' failure paths, with a fake provider on httpx.MockTransport.
+"""Login (``_service/_login``): the callback's failure paths, with a fake provider on httpx.MockTransport.
 
 The happy paths run against the real oidc-provider in tests/e2e; these are the cases a
 certified provider cannot be made to produce. Names follow the OpenID RP certification tests.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -17,21 +17,16 @@ import pytest
 from joserfc.jwk import ECKey
 
 from auth0_async import (
-    Auth0Client,
     InvalidStateError,
     LoginResult,
     MissingStateError,
     RequestContextError,
 )
 
-from .asgi_driver import call
-from .conftest import SECRET, http_scope
-from .fakes import (
-    APP,
-    ISSUER,
-    OTHER_RSA,
-    RSA,
-    FakeProvider,
+from ..conftest import http_scope
+from ..support.asgi_driver import call
+from ..support.fakes import APP, ISSUER, OTHER_RSA, RSA, FakeProvider
+from ..support.routes import (
     assert_refused,
     callback,
     header,
@@ -41,6 +36,10 @@ from .fakes import (
     not_found,
     start,
 )
+from ..support.tenant import tenant_client
+
+if TYPE_CHECKING:
+    from auth0_async.testing import MockAuth0
 
 pytestmark = pytest.mark.anyio
 
@@ -234,34 +233,6 @@ async def test_discovery_down_at_login_is_a_500_text(provider: FakeProvider) -> 
     assert response.all("set-cookie") == []
 
 
-async def test_state_from_another_tab_does_not_match(provider: FakeProvider) -> None:
-    auth0 = make_client(provider)
-    cookies_a, state_a = await start(auth0, provider)
-    cookies_b, state_b = await start(auth0, provider)
-    both = {**cookies_a, **cookies_b}
-    # tab B's callback works with both transactions present, and only consumes its own
-    response = await callback(auth0, both, {"code": "c", "state": state_b})
-    assert response.status == 307
-    left = jar(response, both)
-    assert f"__txn_{state_a}" in left
-    assert f"__txn_{state_b}" not in left
-    # a state whose cookie was swapped in from another transaction is refused
-    forged = {f"__txn_{state_a}": cookies_b[f"__txn_{state_b}"]}
-    assert (await callback(auth0, forged, {"code": "c", "state": state_a})).status == 400
-
-
-async def test_transaction_cookies_do_not_pile_up(provider: FakeProvider) -> None:
-    auth0 = make_client(provider)
-    cookies: dict[str, str] = {}
-    app = auth0.middleware(not_found)
-    for _ in range(40):
-        response = await call(app, http_scope(header(cookies), path="/auth/login", scheme="https"))
-        cookies = jar(response, cookies)
-    total = sum(len(k) + len(v) for k, v in cookies.items() if k.startswith("__txn_"))
-    assert total < 3500 + 1000
-    assert sum(k.startswith("__txn_") for k in cookies) >= 2
-
-
 async def test_oversize_query_strings_are_handled(provider: FakeProvider) -> None:
     auth0 = make_client(provider)
     cookies, state = await start(auth0, provider)
@@ -269,72 +240,6 @@ async def test_oversize_query_strings_are_handled(provider: FakeProvider) -> Non
     response = await callback(auth0, cookies, params)
     assert response.status in (400, 307)
     assert b"Traceback" not in response.body
-
-
-async def test_logout_revokes_and_survives_a_failing_revocation(provider: FakeProvider) -> None:
-    auth0 = make_client(provider)
-    cookies = jar(await login_with(auth0, provider))
-    app = auth0.middleware(not_found)
-    response = await call(app, http_scope(header(cookies), path="/auth/logout", scheme="https"))
-    assert response.status == 307
-    assert any(r.url.path == "/oauth/revoke" for r in provider.requests)
-    location = urlsplit(response.header("location") or "")
-    assert location.netloc == "tenant.example.com"
-    assert location.path == "/oidc/logout"
-    assert "__session" not in jar(response, cookies)
-
-    provider.metadata["revocation_endpoint"] = (
-        f"{ISSUER}missing"  # 404 → failure is logged, logout goes on
-    )
-    auth1 = make_client(provider)
-    cookies = jar(await login_with(auth1, provider))
-    response = await call(
-        auth1.middleware(not_found),
-        http_scope(header(cookies), path="/auth/logout", scheme="https"),
-    )
-    assert response.status == 307
-    assert "__session" not in jar(response, cookies)
-
-
-async def test_logout_oidc_strategy_without_endpoint_is_a_500_but_clears_cookies(
-    provider: FakeProvider,
-) -> None:
-    del provider.metadata["end_session_endpoint"]
-    auth0 = make_client(provider, logout_strategy="oidc")
-    cookies = jar(await login_with(auth0, provider))
-    response = await call(
-        auth0.middleware(not_found),
-        http_scope(header(cookies), path="/auth/logout", scheme="https"),
-    )
-    assert response.status == 500
-    assert b"RP-Initiated Logout is not supported" in response.body
-    assert "__session" not in jar(response, cookies)
-
-
-async def test_profile_route(provider: FakeProvider) -> None:
-    auth0 = make_client(provider)
-    app = auth0.middleware(not_found)
-    anonymous = await call(app, http_scope(None, path="/auth/profile"))
-    assert (anonymous.status, anonymous.body) == (401, b"")
-    assert (
-        anonymous.header(
-            "cache-control",
-        )
-        == "private, no-cache, no-store, must-revalidate, max-age=0"
-    )
-    quiet = await call(
-        make_client(provider, no_content_profile_response_when_unauthenticated=True).middleware(
-            not_found
-        ),
-        http_scope(None, path="/auth/profile"),
-    )
-    assert quiet.status == 204
-    cookies = jar(await login_with(auth0, provider))
-    profile = await call(app, http_scope(header(cookies), path="/auth/profile/", scheme="https"))
-    assert profile.status == 200
-    assert json.loads(profile.body) == {"sub": "auth0|1", "name": "One"}
-    post = await call(app, {**http_scope(None, path="/auth/profile"), "method": "POST"})
-    assert post.status == 404  # other methods pass through to the app
 
 
 async def test_a_crashing_hook_is_a_500_without_a_traceback(provider: FakeProvider) -> None:
@@ -347,45 +252,15 @@ async def test_a_crashing_hook_is_a_500_without_a_traceback(provider: FakeProvid
     assert b"secret internals" not in response.body
 
 
-async def test_routes_can_be_moved_and_disabled(provider: FakeProvider) -> None:
-    from auth0_async import Routes
-
-    auth0 = make_client(provider, routes=Routes(login="/signin", profile=None))
-    app = auth0.middleware(not_found)
-    assert (await call(app, http_scope(None, path="/signin"))).status == 307
-    assert (await call(app, http_scope(None, path="/auth/login"))).status == 404
-    assert (await call(app, http_scope(None, path="/auth/profile"))).status == 404
-
-
-@pytest.mark.parametrize(
-    ("path", "extra", "status"),
-    [
-        ("/auth/login", {}, 307),
-        ("/auth/login/", {}, 307),  # a trailing slash names the same route
-        ("/app/auth/login", {"root_path": "/app"}, 307),  # mounted under a root path
-        ("/auth/loginx", {}, 404),
-        ("/auth/login//", {}, 404),
-        ("/", {}, 404),
-        ("/auth", {}, 404),
-    ],
-)
-async def test_which_paths_are_routes(
-    provider: FakeProvider, path: str, extra: dict[str, Any], status: int
-) -> None:
-    app = make_client(provider).middleware(not_found)
-    assert (await call(app, http_scope(None, path=path, **extra))).status == status
-
-
-async def test_programmatic_login_and_logout_with_starlette_objects(provider: FakeProvider) -> None:
+async def test_programmatic_login_and_logout_with_starlette_objects(mock_tenant: MockAuth0) -> None:
     from starlette.requests import Request
     from starlette.responses import RedirectResponse
 
-    auth0 = make_client(provider)
+    auth0 = tenant_client(mock_tenant)
     request = Request(http_scope(None, path="/custom-login", scheme="https"))
     response = RedirectResponse("/")
     url = await auth0.start_interactive_login(request, response, return_to="/after")
-    provider.nonce = parse_qs(urlsplit(url).query)["nonce"][0]
-    state = parse_qs(urlsplit(url).query)["state"][0]
+    back = urlsplit(mock_tenant.authorize_url_to_callback(url))
     txn = {
         line.split("=", 1)[0]: line.split(";", 1)[0].split("=", 1)[1]
         for line in response.headers.getlist("set-cookie")
@@ -395,16 +270,17 @@ async def test_programmatic_login_and_logout_with_starlette_objects(provider: Fa
             header(txn),
             path="/custom-callback",
             scheme="https",
-            query_string=f"code=c&state={state}".encode(),
+            query_string=back.query.encode(),
         )
     )
     cb_response = RedirectResponse("/")
     result = await auth0.complete_interactive_login(cb_request, cb_response)
     assert isinstance(result, LoginResult)
     assert result.return_to == "/after"
-    assert result.session.user.sub == "auth0|1"
-    assert any(
-        line.startswith("__session=ey") for line in cb_response.headers.getlist("set-cookie")
+    assert result.session.user.sub == "auth0|alice"
+    assert any(  # MockAuth0's tokens make a session larger than one cookie
+        line.startswith(("__session=ey", "__session__0=ey"))
+        for line in cb_response.headers.getlist("set-cookie")
     )
 
     with pytest.raises(MissingStateError):
@@ -418,14 +294,3 @@ async def test_programmatic_login_and_logout_with_starlette_objects(provider: Fa
         )
     with pytest.raises(RequestContextError):
         await auth0.logout()
-
-
-def test_unknown_logout_strategy_and_bad_timeout_are_configuration_errors() -> None:
-    from auth0_async import ConfigurationError
-
-    with pytest.raises(ConfigurationError):
-        Auth0Client(secret=SECRET, logout_strategy="sideways")  # type: ignore[arg-type]
-    with pytest.raises(ConfigurationError):
-        Auth0Client(secret=SECRET, http_timeout=0)
-    with pytest.raises(ConfigurationError):
-        Auth0Client(secret=SECRET, sign_in_return_to_path="//evil")
