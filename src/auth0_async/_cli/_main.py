@@ -35,7 +35,8 @@ _DECODE_EPILOG = """\
 input: one or more arguments, or standard input when none is given (or "-").
 Each may be a whole "Cookie: ..." header, "__session=<value>" pairs (chunks
 "__session__0=...; __session__1=..." are joined), or a bare value (several bare
-values are joined in order, as chunks). Stateless cookies show the session;
+values are joined in order, as chunks; put "--" before them, since a chunk
+may start with "-"). Stateless cookies show the session;
 a stateful cookie holds only a session id and says so.
 
 exit codes:
