@@ -165,6 +165,8 @@ def _decode(
         return EXIT_USAGE
     pieces: list[str] = args.cookie
     if not pieces or pieces == ["-"]:
+        if stdin.isatty():
+            print("reading the cookie from standard input (end with Ctrl-D)", file=err)
         pieces = [stdin.read()]
     try:
         result = decode_cookie(
