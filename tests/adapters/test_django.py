@@ -324,3 +324,22 @@ def test_bad_settings_are_improperly_configured() -> None:
         get_client()
     with override_settings(AUTH0_OPTIONS=[("secret", SECRET)]), pytest.raises(ImproperlyConfigured):
         get_client()
+
+
+async def test_the_middleware_reads_the_back_channel_logout_body() -> None:
+    from django.test import override_settings
+
+    from ..support.tenant import tenant, tenant_client
+
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    with override_settings(MIDDLEWARE=MIDDLEWARE, AUTH0_CLIENT=tenant_client(tenant())):
+        async with http(django_app(), base_url=BASE) as web:
+            missing = await web.post("/auth/backchannel-logout", content=b"x=1", headers=form)
+            invalid = await web.post(
+                "/auth/backchannel-logout", content=b"logout_token=not-a-jwt", headers=form
+            )
+    assert missing.status_code == 400
+    assert "Missing `logout_token`" in missing.text
+    assert invalid.status_code == 400
+    assert invalid.text.startswith("Invalid logout token")  # the body reached the route
+    assert invalid.headers["content-type"].startswith("text/plain")
