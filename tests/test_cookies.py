@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auth0_async._context import RequestContext
 from auth0_async._cookies import (
     CHUNK_SIZE,
+    MAX_CHUNKS,
     CookieAttributes,
     chunk_names,
     deletion,
@@ -149,6 +150,10 @@ def test_chunk_round_trip(value: str) -> None:
         "",
         "__session",
         "  __session=  spaced  ; z=1",
+        "x;a __session=v",  # the parser's name is "a __session": no __session cookie
+        "x;a\t__session=v",
+        "a __session=v; __session=w",
+        "a=1 __session=v",
     ],
 )
 def test_finding_one_cookie_agrees_with_the_full_parser(header: str) -> None:
@@ -157,7 +162,96 @@ def test_finding_one_cookie_agrees_with_the_full_parser(header: str) -> None:
     assert ctx.cookie("__session") == parse_cookie_header(header).get("__session")
 
 
-@given(st.text(alphabet='_sion=; "%abc', max_size=40))
+# Names the SDK looks up, and near misses; a header is built from them so that the fast
+# lookup's corner cases (a name mentioned earlier, spaces, quotes, '%', '=' in values) come up
+# in most examples rather than almost never.
+_LOOKED_UP = ["__session", "__session__0", "__session__1", "__txn_abc", "appSession"]
+_HEADER_NAMES = st.sampled_from(
+    [*_LOOKED_UP, "__session__01", "x__session", "a __session", "__txn_", "a", "", " "]
+)
+_SEPARATORS = st.sampled_from([";", "; ", ";\t", " ; ", ";;", " "])
+_EQUALS = st.sampled_from(["=", " =", "= ", "", "=="])
+_HEADER_VALUES = st.text(alphabet='ab =;"% \t_sion', max_size=12) | st.sampled_from(
+    ["__session=v", '"q"', "a%3Ab", "%ZZ", "v=w", "__txn_abc"]
+)
+_HEADERS = st.lists(
+    st.tuples(st.booleans(), _SEPARATORS, _HEADER_NAMES, _EQUALS, _HEADER_VALUES), max_size=6
+).map(
+    lambda parts: "".join(
+        (sep if first else "") + name + eq + value for first, sep, name, eq, value in parts
+    )
+)
+
+
+@settings(max_examples=1000)
+@given(_HEADERS | st.text(alphabet='_sion=; "%abc', max_size=40))
 def test_finding_one_cookie_agrees_with_the_full_parser_on_random_headers(header: str) -> None:
+    parsed = parse_cookie_header(header)
+    for name in _LOOKED_UP:
+        ctx = RequestContext(header, False, None)
+        assert ctx.cookie(name) == parsed.get(name), name
     ctx = RequestContext(header, False, None)
-    assert ctx.cookie("__session") == parse_cookie_header(header).get("__session")
+    prefixes = ("__session__", "__txn_", "appSession")
+    assert sorted(ctx.names_starting(prefixes)) == sorted(
+        n for n in parsed if n.startswith(prefixes)
+    )
+
+
+def test_the_strategy_produces_the_real_names() -> None:
+    # Guard the generator itself: the interesting cookies must be common, not lucky.
+    found: set[str] = set()
+
+    @settings(max_examples=300, database=None)
+    @given(_HEADERS)
+    def collect(header: str) -> None:
+        found.update(n for n in parse_cookie_header(header) if n in _LOOKED_UP)
+
+    collect()
+    assert found == set(_LOOKED_UP)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("a=b=c", {"a": "b=c"}),  # the first '=' ends the name
+        ("__session=x=y; b=1", {"__session": "x=y", "b": "1"}),
+        ('a=="q"', {"a": '="q"'}),
+        (" a = 1 ; b=2", {"a": "1", "b": "2"}),
+        ('q=""', {"q": ""}),
+        ('q="', {"q": '"'}),
+        ('q="x', {"q": '"x'}),
+        ("p=%41%42", {"p": "AB"}),
+        ("p=%FF", {"p": "%FF"}),  # not UTF-8: kept as sent
+    ],
+)
+def test_parser_details(header: str, expected: dict[str, str]) -> None:
+    assert parse_cookie_header(header) == expected
+
+
+def test_a_leading_zero_never_makes_a_chunk() -> None:
+    # __session__01 is not chunk 1: a foreign cookie must not complete a chunked value.
+    assert read_chunked({"__session__0": "a", "__session__01": "b"}, "__session") == "a"
+    assert chunk_names(["__session__00", "__session__01", "__session__0"], "__session") == {
+        0: "__session__0"
+    }
+    assert read_legacy_chunked({"appSession.0": "a", "appSession.01": "b"}) == "a"
+
+
+def test_chunk_indexes_stop_at_max_chunks() -> None:
+    assert MAX_CHUNKS == 64
+    names = [f"__session__{i}" for i in range(MAX_CHUNKS + 2)]
+    assert chunk_names(names, "__session") == {i: f"__session__{i}" for i in range(MAX_CHUNKS)}
+    # 64 chunks of 3500 characters is far beyond any real session: never joined past that.
+    cookies = dict.fromkeys(names, "x")
+    assert read_chunked(cookies, "__session") == "x" * MAX_CHUNKS
+
+
+def test_only_ascii_digits_make_a_chunk_index() -> None:
+    names = [
+        "__session__\u0661",
+        "__session__\u00b2",
+        "__session__-1",
+        "__session__+1",
+        "__session__",
+    ]
+    assert chunk_names([*names, "__session__1"], "__session") == {1: "__session__1"}

@@ -282,3 +282,139 @@ def test_b64url_decode_agrees_with_a_strict_reference(text: str) -> None:
     except ValueError:
         got = None
     assert got == expected
+
+
+# -- limits and header members (each line here once let a mutant through) -------------------
+
+
+def _header_of_length(chars: int) -> dict[str, object]:
+    """An allowed header whose base64url text is exactly ``chars`` characters."""
+    size = chars * 3 // 4
+    assert (size * 4 + 2) // 3 == chars
+    base = json.dumps({"alg": "dir", "enc": "A256GCM", "typ": ""})
+    return {"alg": "dir", "enc": "A256GCM", "typ": "x" * (size - len(base))}
+
+
+def test_header_length_cap() -> None:
+    cipher = CookieCipher([SECRET])
+    at_cap = _raw_encrypt(_header_of_length(1024), b"{}")
+    assert len(at_cap.split(".")[0]) == 1024
+    assert cipher.decrypt(at_cap) is not None
+    over = _raw_encrypt(_header_of_length(1026), b"{}")  # 1025 is not a base64 length
+    assert len(over.split(".")[0]) == 1026
+    assert cipher.decrypt(over) is None
+
+
+def test_the_header_cache_is_bounded() -> None:
+    from auth0_async import _crypto
+
+    cipher = CookieCipher([SECRET])
+    for n in range(100):
+        token = _raw_encrypt({"alg": "dir", "enc": "A256GCM", "iat": n, "exp": 10**9}, b"{}")
+        opened = cipher.decrypt(token)  # past the cap a header is parsed, not remembered
+        assert opened is not None
+        assert opened[0].iat == n
+    assert len(_crypto._header_cache) == 64
+    assert _crypto._header_cache[NEXTJS_HEADER] is _crypto._STANDARD
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        {"typ": "JWT"},
+        {"cty": "JWT"},
+        {"iat": 1, "uat": 2, "exp": 3},
+        {"uat": 2},
+        {"exp": 3},
+        {"iat": 1},
+    ],
+)
+def test_allowed_header_members(member: dict[str, object]) -> None:
+    header = {"alg": "dir", "enc": "A256GCM", **member}
+    opened = CookieCipher([SECRET]).decrypt(_raw_encrypt(header, b"{}"))
+    assert opened is not None
+    assert (opened[0].iat, opened[0].exp) == (member.get("iat"), member.get("exp"))
+    assert opened[0].legacy is ("iat" in member)
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        {"iat": "10"},
+        {"iat": 1.5},
+        {"iat": True},
+        {"iat": [1]},
+        {"exp": "10"},
+        {"exp": 1.5},
+        {"exp": False},
+        {"exp": {}},
+        {"iat": 1, "exp": "10"},
+    ],
+)
+def test_non_integer_iat_or_exp_in_the_header_is_refused(member: dict[str, object]) -> None:
+    header = {"alg": "dir", "enc": "A256GCM", **member}
+    assert CookieCipher([SECRET]).decrypt(_raw_encrypt(header, b"{}")) is None
+
+
+def test_the_nextjs_header_is_not_legacy() -> None:
+    opened = CookieCipher([SECRET]).decrypt(CookieCipher([SECRET]).encrypt(b"{}"))
+    assert opened is not None
+    assert (opened[0].iat, opened[0].exp, opened[0].legacy) == (None, None, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", b""),
+        ("AA", b"\0"),
+        ("AQ", b"\1"),  # spare bits (the low 4 of 'Q') are zero
+        ("AAA", b"\0\0"),
+        ("AAE", b"\0\1"),
+        ("AAAA", b"\0\0\0"),
+        ("-_-_", b"\xfb\xff\xbf"),
+    ],
+)
+def test_b64url_decode_of_each_length(text: str, expected: bytes) -> None:
+    assert b64url_decode(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A",  # 1 mod 4 is never base64
+        "AB",  # a spare bit of the last character set (length 2 mod 4)
+        "AI",
+        "AAB",  # the same for length 3 mod 4
+        "AAC",
+        "AA==",
+        "AA=",
+        "+/+/",
+        "\\/\\/\\/\\/",  # JSON escapes: the decoder must never see a backslash...
+        "\\u0041AAA",
+        'AAAA"',  # ...or a quote
+        'AA"A',
+        "AA\nA",
+        "AAA\u00e9",
+    ],
+)
+def test_b64url_decode_refuses(text: str) -> None:
+    # UnicodeEncodeError (non-ASCII) is a ValueError too, with its own message.
+    with pytest.raises(ValueError, match="base64url|ascii"):
+        b64url_decode(text)
+
+
+def test_the_translation_table_passes_only_the_url_alphabet() -> None:
+    # One table maps base64url to standard base64 and poisons everything else: no byte
+    # outside the alphabet may come out as a standard base64 character, '=' or a byte a
+    # JSON string treats specially.
+    from auth0_async._crypto import _B64_TABLE
+
+    url = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    standard = set(url[:62] + b"+/")
+    for byte in range(128):
+        out = _B64_TABLE[byte]
+        if byte in url:
+            assert out in standard, chr(byte)
+        else:
+            assert out not in standard, chr(byte)
+            assert out not in b'="\\', chr(byte)
