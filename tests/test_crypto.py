@@ -105,10 +105,20 @@ def test_wrong_secret_gives_none() -> None:
 def test_rotation_first_secret_encrypts_all_decrypt() -> None:
     old = CookieCipher([OTHER_SECRET]).encrypt(b'"old"')
     rotated = CookieCipher([SECRET, OTHER_SECRET])
-    assert rotated.decrypt(old) is not None
+    opened = rotated.decrypt(old)
+    assert opened is not None
+    assert opened[1] == b'"old"'
     new = rotated.encrypt(b'"new"')
-    assert CookieCipher([SECRET]).decrypt(new) is not None
+    opened = CookieCipher([SECRET]).decrypt(new)
+    assert opened is not None
+    assert opened[1] == b'"new"'
     assert CookieCipher([OTHER_SECRET]).decrypt(new) is None
+    # Three secrets: the middle and the last one open their own cookies too.
+    three = CookieCipher([SECRET, "a" * 32, OTHER_SECRET])
+    for secret in ("a" * 32, OTHER_SECRET, SECRET):
+        opened = three.decrypt(CookieCipher([secret]).encrypt(secret.encode()))
+        assert opened is not None
+        assert opened[1] == secret.encode()
 
 
 @pytest.mark.parametrize("index", range(5))
