@@ -8,9 +8,11 @@ from auth0_async._context import RequestContext
 from auth0_async._cookies import (
     CHUNK_SIZE,
     MAX_CHUNKS,
+    NEEDS_PARSE,
     CookieAttributes,
     chunk_names,
     deletion,
+    find_cookie_span,
     parse_cookie_header,
     plan_chunked_write,
     read_chunked,
@@ -255,3 +257,85 @@ def test_only_ascii_digits_make_a_chunk_index() -> None:
         "__session__",
     ]
     assert chunk_names([*names, "__session__1"], "__session") == {1: "__session__1"}
+
+
+# find_cookie_span is an optimisation: NEEDS_PARSE is always safe, so only a test of when the
+# fast path applies notices a change that makes it give up (or answer) at the wrong time.
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("__session=abc", "abc"),
+        ("__session=abc;", "abc"),
+        ("__session=", ""),
+        ("a=1; __session=abc", "abc"),
+        ("a=1;__session=abc; b=2", "abc"),
+        ("a=1;  \t__session= abc ; b=2", " abc "),  # unstripped: the caller strips
+        (" \t__session=abc", "abc"),
+        ("\t__session=abc", "abc"),
+        ("a=1", None),
+        ("", None),
+        ("_session=1", None),
+        ("__session", NEEDS_PARSE),  # mentioned, but not as name=
+        ("__session =abc", NEEDS_PARSE),
+        ("X__session=v", NEEDS_PARSE),
+        ("x;a __session=v", NEEDS_PARSE),
+        ("a=__session; __session=v", NEEDS_PARSE),
+        ("a=1 __session=v", NEEDS_PARSE),
+        ('__session="q"', NEEDS_PARSE),
+        ("__session=a%3A", NEEDS_PARSE),
+    ],
+)
+def test_when_the_fast_lookup_applies(header: str, expected: str | object | None) -> None:
+    span = find_cookie_span(header, "__session")
+    if isinstance(expected, str):
+        assert isinstance(span, tuple)
+        assert header[span[0] : span[1]] == expected
+    else:
+        assert span is expected
+
+
+_PLAIN = st.text(alphabet="abcXYZ019-_.", min_size=1, max_size=8)
+
+
+@given(
+    st.dictionaries(_PLAIN, _PLAIN, max_size=5),
+    st.sampled_from(["; ", ";", ";\t", "; \t "]),
+    st.text(alphabet="abcXYZ019-_.:/+", max_size=20),
+)
+def test_a_plain_session_cookie_is_always_found_without_parsing(
+    others: dict[str, str], separator: str, value: str
+) -> None:
+    names = [n for n in others if "__session" not in n]
+    header = separator.join([*(f"{n}={others[n]}" for n in names), f"__session={value}"])
+    span = find_cookie_span(header, "__session")
+    assert isinstance(span, tuple)
+    assert header[span[0] : span[1]] == value
+
+
+def test_max_age_zero_or_negative_expires_now() -> None:
+    for max_age in (0, -5):
+        line = set_cookie("n", "v", CookieAttributes(), max_age=max_age, now=NOW)
+        assert line == "n=v; Path=/; Max-Age=0; HttpOnly; SameSite=lax"
+    line = set_cookie("n", "v", CookieAttributes(), max_age=1, now=NOW)
+    assert (
+        line
+        == "n=v; Path=/; Expires=Fri, 15 Jan 2027 08:00:01 GMT; Max-Age=1; HttpOnly; SameSite=lax"
+    )
+
+
+def test_values_keep_cookie_octets_and_escape_the_rest() -> None:
+    value = '1700000000:caf\u00e9/a b;c%d"e,f\\g'
+    line = set_cookie("__txn_x", value, CookieAttributes(), max_age=None, now=NOW)
+    encoded = line.split(";")[0].split("=", 1)[1]
+    assert encoded == "1700000000:caf%C3%A9/a%20b%3Bc%25d%22e%2Cf%5Cg"
+    assert parse_cookie_header(f"__txn_x={encoded}") == {"__txn_x": value}
+
+
+def test_the_chunk_limit_counts_utf8_bytes() -> None:
+    # 1750 two-byte characters are 3500 bytes: one cookie. One more and it is chunked.
+    assert plan_chunked_write("__session", "\u00e9" * 1750, [])[0] == [
+        ("__session", "\u00e9" * 1750)
+    ]
+    writes, deletes = plan_chunked_write("__session", "\u00e9" * 1751, [])
+    assert [name for name, _ in writes] == ["__session__0"]
+    assert deletes == ["__session"]
