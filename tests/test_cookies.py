@@ -272,6 +272,11 @@ def test_only_ascii_digits_make_a_chunk_index() -> None:
         ("a=1;  \t__session= abc ; b=2", " abc "),  # unstripped: the caller strips
         (" \t__session=abc", "abc"),
         ("\t__session=abc", "abc"),
+        ('a="q"; __session=abc', "abc"),  # quotes and '%' elsewhere do not matter
+        ("a=%41; __session=abc", "abc"),
+        ('__session=abc; b="q"', "abc"),
+        ("__session=abc; b=%41", "abc"),
+        ("__session=a; __session=b", "a"),  # the first occurrence wins, as in the parser
         ("a=1", None),
         ("", None),
         ("_session=1", None),
