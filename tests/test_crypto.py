@@ -315,9 +315,10 @@ def test_header_length_cap() -> None:
     assert cipher.decrypt(over) is None
 
 
-def test_the_header_cache_is_bounded() -> None:
+def test_the_header_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     from auth0_async import _crypto
 
+    monkeypatch.setattr(_crypto, "_header_cache", {NEXTJS_HEADER: _crypto._STANDARD})
     cipher = CookieCipher([SECRET])
     for n in range(100):
         token = _raw_encrypt({"alg": "dir", "enc": "A256GCM", "iat": n, "exp": 10**9}, b"{}")
@@ -428,3 +429,44 @@ def test_the_translation_table_passes_only_the_url_alphabet() -> None:
         else:
             assert out not in standard, chr(byte)
             assert out not in b'="\\', chr(byte)
+
+
+def test_a_cached_header_opens_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auth0_async import _crypto
+
+    monkeypatch.setattr(_crypto, "_header_cache", {NEXTJS_HEADER: _crypto._STANDARD})
+    cipher = CookieCipher([SECRET])
+    header = {"alg": "dir", "enc": "A256GCM", "iat": 7, "uat": 8, "exp": 9}
+    for payload in (b'"first"', b'"second"', b'"third"'):
+        opened = cipher.decrypt(_raw_encrypt(header, payload))
+        assert opened is not None
+        assert opened[1] == payload
+
+
+def test_every_ciphertext_ending_survives() -> None:
+    # 3 payload bytes + the 12-byte IV fill whole base64 quanta, so the ciphertext's last
+    # character is any of the 64: stripping anything but padding would break some tokens.
+    cipher = CookieCipher([SECRET])
+    endings: set[str] = set()
+    for _ in range(1000):
+        token = cipher.encrypt(b'"a"')
+        endings.add(token.split(".")[3][-1])
+        opened = cipher.decrypt(token)
+        assert opened is not None
+        assert opened[1] == b'"a"'
+    assert len(endings) > 40
+
+
+def test_moving_bytes_between_ciphertext_and_tag_is_refused() -> None:
+    # The same sealed bytes split differently between the last two segments would still
+    # authenticate: only the 16-byte tag segment nextjs-auth0 writes is accepted.
+    cipher = CookieCipher([SECRET])
+    head, empty, iv, ct, tag = cipher.encrypt(b'{"a":1}').split(".")
+    sealed = b64url_decode(ct) + b64url_decode(tag)
+    for cut in (len(sealed) - 17, len(sealed) - 15):
+        token = ".".join(
+            [head, empty, iv, b64url_encode(sealed[:cut]), b64url_encode(sealed[cut:])]
+        )
+        assert cipher.decrypt(token) is None
+    same = ".".join([head, empty, iv, b64url_encode(sealed[:-16]), b64url_encode(sealed[-16:])])
+    assert cipher.decrypt(same) is not None
