@@ -470,3 +470,25 @@ def test_moving_bytes_between_ciphertext_and_tag_is_refused() -> None:
         assert cipher.decrypt(token) is None
     same = ".".join([head, empty, iv, b64url_encode(sealed[:-16]), b64url_encode(sealed[-16:])])
     assert cipher.decrypt(same) is not None
+
+
+def test_an_empty_payload_round_trips() -> None:
+    cipher = CookieCipher([SECRET])
+    token = cipher.encrypt(b"")
+    assert token.split(".")[3] == ""
+    opened = cipher.decrypt(token)
+    assert opened is not None
+    assert opened[1] == b""
+
+
+@pytest.mark.parametrize("iv_size", [8, 11, 13, 16])
+def test_only_a_12_byte_iv_is_accepted(iv_size: int) -> None:
+    # AES-GCM itself takes other nonce sizes: the check is ours, even for a token
+    # correctly sealed under our key.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    iv = b"\2" * iv_size
+    sealed = AESGCM(_key(SECRET)).encrypt(iv, b"{}", NEXTJS_HEADER.encode())
+    parts = [NEXTJS_HEADER, "", b64url_encode(iv), b64url_encode(sealed[:-16])]
+    token = ".".join([*parts, b64url_encode(sealed[-16:])])
+    assert CookieCipher([SECRET]).decrypt(token) is None
