@@ -110,6 +110,7 @@ def test_nothing_rolls_without_rolling_or_without_internal_data() -> None:
         (CREATED + 50, 10, True),  # minted with a longer life: brought back in line
         (CREATED + 49, 10, False),
         (None, 10, True),
+        (None, CREATED + 40, True),  # a cookie without exp counts as expiring at 0
     ],
 )
 def test_rolling_is_due_when_the_expiry_moves_by_the_threshold(

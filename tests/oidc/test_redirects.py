@@ -233,6 +233,22 @@ def test_each_part_is_kept_where_a_browser_keeps_it(base: str, value: str, expec
         ("a.b:x", "/"),
         ("web+app:x", "/"),
         ("a-b:x", "/"),
+        # Dot segments in every spelling WHATWG knows.
+        ("/a/%2e/b", "/a/b"),
+        ("/a/%2E/b", "/a/b"),
+        ("/a/b/.%2e/c", "/a/c"),
+        ("/a/b/%2E./c", "/a/c"),
+        ("/a/b/%2e%2E/c", "/a/c"),
+        # A part made only of characters to encode, and '~' kept while others are encoded.
+        ('/x?"', "/x?%22"),
+        ("/x#`", "/x#%60"),
+        ("/x#<", "/x#%3C"),
+        ("/~a b", "/~a%20b"),
+        # Lone surrogates and undecodable escapes never raise.
+        ("/\udc80", "/%ED%B2%80"),
+        ("/x?\ud800#\udfff", "/x?%ED%A0%80#%ED%BF%BF"),
+        ("/%FF", "/%FF"),
+        ("/%FF%2F", "/%FF%2F"),
     ],
 )
 def test_encoding_stripping_and_schemes(value: str, expected: str) -> None:
