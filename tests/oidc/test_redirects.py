@@ -206,6 +206,16 @@ def test_differential_against_node_whatwg_url() -> None:
         ("HTTPS://app.example.com", "https://app.example.com/x", "/x"),
         ("  https://app.example.com/b/  ", "x", "/b/x"),
         ("http://[::ffff:127.0.0.1]:3000", "http://[::ffff:127.0.0.1]:3000/x", "/x"),
+        # Backslashes name the authority exactly where a browser reads one.
+        (BASE, "https:\\app.example.com\\x", "/app.example.com/x"),  # a path: one '\\'
+        (BASE, "/\\app.example.com/x", "/x"),  # '/\\' starts an authority
+        (BASE, "Xyz", "/Xyz"),
+        (BASE, "//Xapp.example.com/secret", "/"),
+        # IPv6 literals: the port after ']' is compared, and nothing else may follow it.
+        ("http://[::1]", "http://[::1]:4000/x", "/"),
+        ("http://[::1]:3000", "http://[::1]:4000/x", "/"),
+        ("http://[::1]", "http://[::1]x/secret", "/"),
+        ("http://app.example.com:65535", "http://app.example.com:65535/x", "/x"),
     ],
 )
 def test_each_part_is_kept_where_a_browser_keeps_it(base: str, value: str, expected: str) -> None:
@@ -265,7 +275,14 @@ def test_length_limit_is_4096_characters() -> None:
 
 @pytest.mark.parametrize(
     "base",
-    ["https:/app.example.com", "https:app.example.com", "https://app.example.com/a\\b", "//app"],
+    [
+        "https:/app.example.com",
+        "https:app.example.com",
+        "https://app.example.com/a\\b",
+        "//app",
+        "http://app.example.com:65536",
+        "http://[::1]x",
+    ],
 )
 def test_more_bad_base_urls(base: str) -> None:
     with pytest.raises(ConfigurationError):
