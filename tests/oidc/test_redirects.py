@@ -216,6 +216,9 @@ def test_differential_against_node_whatwg_url() -> None:
         ("http://[::1]:3000", "http://[::1]:4000/x", "/"),
         ("http://[::1]", "http://[::1]x/secret", "/"),
         ("http://app.example.com:65535", "http://app.example.com:65535/x", "/x"),
+        # Non-ASCII digits are digits to str.isdigit and int(), never to a browser.
+        (BASE, "https://app.example.com:\u0664\u0664\u0663/x", "/"),
+        (BASE, "https://app.example.com:\uff14\uff14\uff13/x", "/"),
     ],
 )
 def test_each_part_is_kept_where_a_browser_keeps_it(base: str, value: str, expected: str) -> None:
