@@ -169,3 +169,34 @@ def test_nonce_must_match_exactly(claim: object) -> None:
 
 def test_nonce_none_means_not_compared_even_when_the_claim_is_odd() -> None:
     assert validate(mint(id_claims(nonce=5)), nonce=None)["nonce"] == 5
+
+
+# Each refusal names the check that failed, in a message that starts with "ID token".
+@pytest.mark.parametrize(
+    ("claims", "options", "message"),
+    [
+        ({}, {"header": {"typ": "at+jwt"}}, "ID token has an unexpected typ header"),
+        ({"iss": "https://evil/"}, {}, "ID token iss does not match the issuer"),
+        ({"aud": 5}, {}, "ID token aud is missing or malformed"),
+        ({"aud": "x"}, {}, "ID token aud does not include the client_id"),
+        ({"azp": "x"}, {}, "ID token azp does not match the client_id"),
+        ({"aud": [CLIENT_ID, "x"]}, {}, "ID token has several audiences but no azp"),
+        ({"exp": None}, {}, "ID token has no exp"),
+        ({"exp": "soon"}, {}, "ID token exp is not a number"),
+        ({"exp": T - 3600}, {}, "ID token is expired (exp)"),
+        ({"iat": None}, {}, "ID token has no iat"),
+        ({"iat": "now"}, {}, "ID token iat is not a number"),
+        ({"iat": T + 3600}, {}, "ID token iat is in the future"),
+        ({"sub": ""}, {}, "ID token has no sub"),
+        ({"nonce": "other"}, {}, "ID token nonce does not match"),
+        ({"auth_time": "then"}, {}, "ID token auth_time is not a number"),
+        ({}, {"max_age": 60}, "ID token has no auth_time although max_age was requested"),
+        ({"auth_time": T - 3600}, {"max_age": 60}, "ID token auth_time is older than max_age"),
+    ],
+)
+def test_refusal_messages(claims: dict[str, Any], options: dict[str, Any], message: str) -> None:
+    header = options.pop("header", None)
+    token = mint(id_claims(**claims), header=header)
+    with pytest.raises(TokenValidationError) as info:
+        validate(token, **options)
+    assert str(info.value) == message
