@@ -126,3 +126,66 @@ def test_the_cache_forgets_expired_entries_and_the_oldest_past_the_cap() -> None
     assert not cache.seen("https://other/", "d", now=18)  # keyed by issuer too
     assert not cache.seen(ISSUER, "d", now=28)
     assert len(cache) == 0  # seen() purges as well
+
+
+def test_an_entry_added_with_a_shorter_life_expires_behind_a_longer_one() -> None:
+    cache = JtiCache(ttl=10)
+    cache.add(ISSUER, "long", now=0, leeway=100)  # remembered until 210
+    cache.add(ISSUER, "short", now=1)  # until 11, behind "long" in insertion order
+    assert cache.seen(ISSUER, "short", now=10.9)
+    assert not cache.seen(ISSUER, "short", now=11)
+    assert cache.seen(ISSUER, "long", now=11)
+
+
+def test_small_positive_bounds_are_allowed() -> None:
+    cache = JtiCache(ttl=0.5, max_entries=1)
+    cache.add(ISSUER, "a", now=0)
+    cache.add(ISSUER, "b", now=0)
+    assert (len(cache), cache.seen(ISSUER, "b", now=0.4)) == (1, True)
+    assert JtiCache(ttl=1, max_entries=1).ttl == 1
+
+
+def test_the_providers_supported_algorithms_narrow_the_allowed_ones() -> None:
+    token = mint(logout_claims())
+    rejects(token, "not allowed", supported_algorithms=["ES256"])
+    assert validate(mint(logout_claims(), ec_key(), alg="ES256"), supported_algorithms=["ES256"])
+
+
+# Each refusal names the check that failed, in a message that starts with "logout token".
+@pytest.mark.parametrize(
+    ("claims", "header", "message"),
+    [
+        ({}, {"typ": "JWT"}, "logout token typ header is not logout+jwt"),
+        ({"iss": "https://evil/"}, None, "logout token iss does not match the issuer"),
+        ({"aud": 5}, None, "logout token aud is missing or malformed"),
+        ({"aud": "x"}, None, "logout token aud does not include the client_id"),
+        ({"iat": None}, None, "logout token has no iat"),
+        ({"iat": "now"}, None, "logout token iat is not a number"),
+        ({"iat": T + 3600}, None, "logout token iat is in the future"),
+        ({"iat": T - 3600, "exp": None}, None, "logout token is too old (iat)"),
+        ({"exp": "soon"}, None, "logout token exp is not a number"),
+        ({"exp": T - 3600}, None, "logout token is expired (exp)"),
+        ({"events": {}}, None, "logout token events lacks the back-channel logout event"),
+        ({"sid": None, "sub": None}, None, "logout token has neither sid nor sub"),
+        ({"sid": 5}, None, "logout token sid or sub is not a string"),
+        ({"nonce": "n"}, None, "logout token must not contain a nonce"),
+        ({"jti": None}, None, "logout token has no jti"),
+    ],
+)
+def test_refusal_messages(
+    claims: dict[str, Any], header: dict[str, Any] | None, message: str
+) -> None:
+    with pytest.raises(TokenValidationError) as info:
+        validate(mint(logout_claims(**claims), header=header))
+    assert str(info.value) == message
+
+
+def test_replay_message_and_bad_bounds_message() -> None:
+    cache = JtiCache()
+    token = mint(logout_claims())
+    validate(token, seen_jti=cache)
+    with pytest.raises(TokenValidationError) as info:
+        validate(token, seen_jti=cache)
+    assert str(info.value) == "logout token jti was already used (replay)"
+    with pytest.raises(ValueError, match=r"^ttl and max_entries must be positive$"):
+        JtiCache(ttl=0)
