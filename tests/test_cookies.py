@@ -13,6 +13,8 @@ from auth0_async._cookies import (
     chunk_names,
     deletion,
     find_cookie_span,
+    is_cookie_name,
+    is_token,
     parse_cookie_header,
     plan_chunked_write,
     read_chunked,
@@ -344,3 +346,26 @@ def test_the_chunk_limit_counts_utf8_bytes() -> None:
     writes, deletes = plan_chunked_write("__session", "\u00e9" * 1751, [])
     assert [name for name, _ in writes] == ["__session__0"]
     assert deletes == ["__session"]
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("__session", True),
+        ("__txn_abc", True),
+        ("a!#$%&'*+-.^_`|~9Z", True),  # every RFC 9110 tchar
+        ("", False),
+        ("a=b", False),
+        ("a;b", False),
+        ("a b", False),
+        ('a"b', False),
+        ("a,b", False),
+        ("a\\b", False),
+        ("a(b)", False),
+        ("caf\u00e9", False),
+        ("a\n", False),
+    ],
+)
+def test_cookie_names_are_rfc9110_tokens(name: str, valid: bool) -> None:
+    assert is_token(name) is valid
+    assert is_cookie_name(name) is valid

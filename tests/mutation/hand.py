@@ -216,6 +216,7 @@ _REDIRECTS = [
         "if not match or scheme not in _DEFAULT_PORTS or",
         "if scheme not in _DEFAULT_PORTS or",
         "base without scheme",
+        equivalent="without a match the scheme is '', which is not in _DEFAULT_PORTS either",
     ),
     _m(
         "_oidc/_redirects",
