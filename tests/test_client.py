@@ -58,6 +58,11 @@ async def test_get_session_from_any_request_source() -> None:
 
     session = await make().get_session(Source())
     assert session is not None
+    assert session.user.sub == "auth0|alice"
+    assert session.user["https://example.com/tier"] == "gold"
+    assert session.token_set.refresh_token == "rt"
+    assert session.extra == {"favourite": [1, 2, 3]}
+    assert session == await make().get_session(http_scope(f"__session={cookie_for()}"))
 
 
 async def test_bound_form_outside_a_request_raises_a_helpful_error() -> None:
