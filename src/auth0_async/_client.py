@@ -47,7 +47,7 @@ class Auth0Client:
         domain: the Auth0 domain, a bare host (https implied) or a full URL.
         client_id: the application's client id.
         client_secret: the application's client secret (or a :class:`SecretValue`: ``SecretStr``).
-        secret: the cookie secret or a list of them (the first encrypts, all decrypt); or SecretValues.
+        secret: the cookie secret (32+ characters) or a list (the first encrypts, all decrypt).
         app_base_url: the app's public URL, or a list of allowed ones.
         session: lifetime and cookie options.
         session_store: keep sessions in this :class:`SessionStore` (the cookie holds an id);

@@ -105,8 +105,38 @@ def test_secret_validation() -> None:
         Auth0Client(secret=[])
     with pytest.raises(ConfigurationError):
         Auth0Client(secret=[SECRET, ""])
+
+
+@pytest.mark.parametrize("secret", ["hunter2", "x" * 31, [SECRET, "y" * 31]])
+def test_a_secret_under_32_characters_is_refused(secret: str | list[str]) -> None:
+    with pytest.raises(ConfigurationError, match="at least 32 characters") as info:
+        Auth0Client(secret=secret, env={})
+    assert "AUTH0_DEV_ALLOW_SHORT_SECRET" in info.value.message  # names the escape hatch
+    for value in [secret] if isinstance(secret, str) else secret:
+        assert value not in info.value.message  # never echoes a secret
+    with pytest.raises(ConfigurationError, match="at least 32 characters"):
+        Auth0Client(env={"AUTH0_SECRET": "z" * 31})
+
+
+def test_32_characters_is_enough() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Auth0Client(secret="x" * 32, env={})
+
+
+@pytest.mark.parametrize("flag", ["", "false", "1", "yes"])
+def test_only_a_literal_true_opens_the_short_secret_escape_hatch(flag: str) -> None:
+    with pytest.raises(ConfigurationError, match="at least 32 characters"):
+        Auth0Client(secret="short", env={"AUTH0_DEV_ALLOW_SHORT_SECRET": flag})
+
+
+def test_the_dev_escape_hatch_accepts_a_short_secret_with_a_warning() -> None:
+    env = {"AUTH0_DEV_ALLOW_SHORT_SECRET": "true"}
+    with pytest.warns(SecurityWarning, match="32 characters.*never set it in production"):
+        auth0 = Auth0Client(secret="short", env=env)
+    assert auth0._kernel.sessions is not None
     with pytest.warns(SecurityWarning, match="32 characters"):
-        Auth0Client(secret="short")
+        Auth0Client(env={**env, "AUTH0_SECRET": "short"})
 
 
 def test_secrets_never_show() -> None:

@@ -1,12 +1,15 @@
 """The demo, driven by a real headless Chromium (Debian's /usr/bin/chromium through Playwright).
 
-login → profile → token refresh → logout, checking the cookies the browser actually stored.
-Screenshots land in tests/output/browser/ (git-ignored).
+login → profile → token refresh → logout, checking the cookies the browser actually stored, and
+what a newcomer sees: relative times, JSON booleans, a favicon, a clean URL after a forced
+refresh, and a friendly page after cancelling at the tenant's login page. Screenshots land in
+tests/output/browser/ (git-ignored).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -88,6 +91,17 @@ def session_cookies(context: Any) -> dict[str, dict[str, Any]]:
     }
 
 
+def watch_for_failures(page: Any) -> list[str]:
+    """Collect console errors and failed responses (a missing favicon is a 404 in the console)."""
+    failures: list[str] = []
+    page.on("console", lambda m: failures.append(m.text) if m.type == "error" else None)
+    page.on(
+        "response",
+        lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
+    return failures
+
+
 def test_login_profile_refresh_logout_in_chromium(demo: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -97,7 +111,15 @@ def test_login_profile_refresh_logout_in_chromium(demo: str) -> None:
         try:
             context = browser.new_context()
             page = context.new_page()
+            failures = watch_for_failures(page)
             page.goto(demo)
+            icon = page.locator("link[rel=icon]").get_attribute("href")
+            assert icon is not None
+            for path in (icon, "/favicon.ico"):
+                favicon = page.request.get(f"{demo}{path}")
+                assert favicon.status == 200
+                assert favicon.headers["content-type"] == "image/svg+xml"
+                assert favicon.body().startswith(b"<svg")
             assert page.locator("h1").inner_text() == "Welcome"
             page.screenshot(path=str(SHOTS / "01-home.png"))
 
@@ -110,7 +132,22 @@ def test_login_profile_refresh_logout_in_chromium(demo: str) -> None:
             page.wait_for_url(f"{demo}/profile")
             assert page.locator("h1").inner_text() == "Profile"
             assert "alice@example.com" in page.locator("#claims").inner_text()
-            assert "in " in page.locator("#session-exp").inner_text()
+            # relative times and durations in words, not epoch arithmetic
+            assert re.fullmatch(r"just now|\d+ s ago", page.locator("#logged-in").inner_text())
+            assert page.locator("#session-exp").inner_text() in ("in 59 min", "in 1 h")
+            assert page.locator("#session-limit").inner_text() in ("in 2 d 23 h", "in 3 d")
+            assert "1 h without a request" in page.locator("#session-policy").inner_text()
+            assert "3 d after login" in page.locator("#session-policy").inner_text()
+            exact = page.locator("#logged-in time").get_attribute("title")
+            assert exact is not None
+            assert exact.endswith(" UTC")
+            # claims read as JSON: true, not Python's True
+            claims = {
+                row.locator("th").inner_text(): row.locator("td").inner_text()
+                for row in page.locator("#claims tr").all()
+            }
+            assert claims["email_verified"] == "true"
+            assert "True" not in claims.values()
             page.screenshot(path=str(SHOTS / "03-profile.png"), full_page=True)
 
             stored = session_cookies(context)
@@ -138,8 +175,16 @@ def test_login_profile_refresh_logout_in_chromium(demo: str) -> None:
             assert page.locator("#refreshed").count() == 1
             assert page.locator("#token-tail").inner_text() != first_tail
             page.screenshot(path=str(SHOTS / "05-api-refreshed.png"))
+            forced_from = page.locator("#token-tail").inner_text()
             page.goto(f"{demo}/api?refresh=true")
+            assert page.url == f"{demo}/api"  # the forced refresh leaves no ?refresh=true behind
             assert page.locator("#refreshed").count() == 1
+            assert page.locator("#token-tail").inner_text() != forced_from
+            assert "demo_refreshed" not in {c["name"] for c in context.cookies()}  # one-time note
+            forced_to = page.locator("#token-tail").inner_text()
+            page.reload()
+            if page.locator("#token-tail").inner_text() == forced_to:  # still live (3 s tokens)
+                assert page.locator("#cached").count() == 1  # no second refresh, no stale note
             api = page.request.get(f"{demo}/api/data")
             assert api.status == 200
             assert api.json()["message"] == "Hello from a protected API"
@@ -150,5 +195,48 @@ def test_login_profile_refresh_logout_in_chromium(demo: str) -> None:
             assert session_cookies(context) == {}
             page.screenshot(path=str(SHOTS / "06-logged-out.png"))
             assert page.request.get(f"{demo}/api/data").status == 401
+            assert failures == []
         finally:
             browser.close()
+
+
+def test_cancel_at_the_tenant_login_page_is_a_friendly_page(demo: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context()
+            page = context.new_page()
+            failures = watch_for_failures(page)
+            page.goto(demo)
+            page.get_by_role("link", name="Log in").first.click()
+            page.wait_for_selector("button[name=cancel]")
+            page.locator("button[name=cancel]").click()
+            page.wait_for_url(re.compile(re.escape(f"{demo}/auth/callback?")))
+            assert page.locator("h1").inner_text() == "Login cancelled"
+            assert "not signed in" in page.locator("#login-cancelled").inner_text()
+            assert "access_denied" not in page.content()  # no protocol jargon on the page
+            page.screenshot(path=str(SHOTS / "07-login-cancelled.png"))
+            page.get_by_role("link", name="Back to the home page").click()
+            page.wait_for_url(f"{demo}/")
+            assert page.locator("h1").inner_text() == "Welcome"
+            assert not any(n.startswith("__session") for n in session_cookies(context))
+            assert failures == []
+        finally:
+            browser.close()
+
+
+def test_a_failed_callback_is_a_page_with_a_way_home(demo: str) -> None:
+    query = "error=access_denied&error_description=%3Cb%3Ebold%3C/b%3E&state=never-issued"
+    for url in (
+        f"{demo}/auth/callback?code=abc&state=never-issued",
+        f"{demo}/auth/callback?{query}",
+    ):
+        response = httpx.get(url, timeout=10)
+        assert response.status_code == 400
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert "<h1>Login did not complete</h1>" in response.text
+        assert '<a id=home href="/">Back to the home page</a>' in response.text
+        assert "<b>bold</b>" not in response.text  # the provider's words are escaped

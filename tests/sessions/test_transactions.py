@@ -52,3 +52,31 @@ async def test_transaction_cookies_do_not_pile_up(mock_tenant: MockAuth0) -> Non
     total = sum(len(k) + len(v) for k, v in cookies.items() if k.startswith("__txn_"))
     assert total < 3500 + 1000
     assert sum(k.startswith("__txn_") for k in cookies) >= 2
+
+
+NO_STORE = "private, no-cache, no-store, must-revalidate, max-age=0"
+
+
+@pytest.mark.parametrize("scheme", ["https", "http"])
+async def test_the_login_response_that_sets_a_transaction_is_not_cached(
+    mock_tenant: MockAuth0, scheme: str
+) -> None:
+    app = tenant_client(mock_tenant).middleware(not_found)
+    response = await call(app, http_scope(None, path="/auth/login", scheme=scheme))
+    assert response.status == 307
+    assert any(name.startswith("__txn_") for name in jar(response))
+    assert response.header("cache-control") == NO_STORE
+    assert response.header("pragma") == "no-cache"
+
+
+async def test_a_programmatic_login_is_not_cached_either(mock_tenant: MockAuth0) -> None:
+    from starlette.requests import Request
+    from starlette.responses import RedirectResponse
+
+    auth0 = tenant_client(mock_tenant)
+    response = RedirectResponse("/", headers={"cache-control": "public, max-age=600"})
+    await auth0.start_interactive_login(
+        Request(http_scope(None, path="/custom-login", scheme="https")), response
+    )
+    assert any(v.startswith("__txn_") for v in response.headers.getlist("set-cookie"))
+    assert response.headers.getlist("cache-control") == [NO_STORE]

@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 import os
 import re
-import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
 from urllib.parse import urlsplit
 
-from .._exceptions import ConfigurationError, SecurityWarning
+from .._exceptions import ConfigurationError
 from ._cookies import CookieAttributes, SameSite, is_cookie_name
+from ._warnings import warn_security
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_ABSOLUTE_DURATION",
     "DEFAULT_INACTIVITY_DURATION",
+    "MIN_SECRET_CHARS",
+    "SHORT_SECRET_ESCAPE",
     "BeforeSessionRolled",
     "CookieOptions",
     "ResolvedCookie",
@@ -48,7 +50,11 @@ DEFAULT_ABSOLUTE_DURATION = 3 * 24 * 3600
 """Seconds a session may live after login, however active (3 days)."""
 DEFAULT_INACTIVITY_DURATION = 24 * 3600
 """Seconds a rolling session survives without a request (1 day)."""
-_MIN_SECRET_CHARS = 32
+MIN_SECRET_CHARS = 32
+"""The shortest ``secret`` accepted, in characters (nextjs-auth0 v4 takes any string; its docs
+ask for 32 random bytes, hex-encoded: 64 characters, e.g. ``openssl rand -hex 32``)."""
+SHORT_SECRET_ESCAPE = "AUTH0_DEV_ALLOW_SHORT_SECRET"
+"""Environment variable that lets a shorter secret through, with a warning (development only)."""
 
 BeforeSessionRolled: TypeAlias = "Callable[[RequestSource], bool | Awaitable[bool]]"
 """Hook deciding whether a request re-issues (rolls) the session cookie."""
@@ -218,11 +224,7 @@ def resolve_cookie(
     from_request = False
     if app_base_urls and all(u.startswith("https:") for u in app_base_urls):
         if secure is False:
-            warnings.warn(
-                "cookie secure=False is ignored: every app_base_url is https",
-                SecurityWarning,
-                stacklevel=4,
-            )
+            warn_security("cookie secure=False is ignored: every app_base_url is https")
         secure = True
     elif not app_base_urls and secure is None:
         from_request = True
@@ -240,10 +242,15 @@ def resolve_cookie(
 def resolve_secrets(secret: str | Sequence[str] | None, env: Mapping[str, str]) -> tuple[str, ...]:
     """Return the secrets, first one encrypting; fall back to ``AUTH0_SECRET``.
 
+    A secret shorter than :data:`MIN_SECRET_CHARS` characters is refused unless the
+    environment sets ``AUTH0_DEV_ALLOW_SHORT_SECRET=true`` (local development only; it is
+    then accepted with a :class:`SecurityWarning`).
+
     Raises:
-        ConfigurationError: no secret, an empty one, or a non-string.
+        ConfigurationError: no secret, an empty one, a non-string, or one that is too short.
 
     """
+    allow_short = _env_bool(env, SHORT_SECRET_ESCAPE) is True
     if secret is None:
         secret = env.get("AUTH0_SECRET") or None
     if secret is None:
@@ -258,11 +265,16 @@ def resolve_secrets(secret: str | Sequence[str] | None, env: Mapping[str, str]) 
     for value in given:
         if not isinstance(value, str) or not value:
             raise ConfigurationError("each secret must be a non-empty string")
-        if len(value) < _MIN_SECRET_CHARS:
-            warnings.warn(
-                f"a secret shorter than {_MIN_SECRET_CHARS} characters is easy to guess",
-                SecurityWarning,
-                stacklevel=4,
+        if len(value) < MIN_SECRET_CHARS:
+            if not allow_short:
+                raise ConfigurationError(
+                    f"secret must be at least {MIN_SECRET_CHARS} characters (this one has "
+                    f"{len(value)}): generate one with `openssl rand -hex 32`. For local "
+                    f"development only, {SHORT_SECRET_ESCAPE}=true accepts a shorter one."
+                )
+            warn_security(
+                f"a secret shorter than {MIN_SECRET_CHARS} characters is easy to guess "
+                f"(accepted because {SHORT_SECRET_ESCAPE}=true: never set it in production)"
             )
         secrets.append(value)
     return tuple(secrets)
@@ -290,10 +302,8 @@ def normalize_domain(domain: str, *, allow_insecure_requests: bool) -> str:
             raise ConfigurationError(
                 "domain uses http://; pass allow_insecure_requests=True for local testing only"
             )
-        warnings.warn(
-            "allow_insecure_requests=True: talking to the identity provider over plain http",
-            SecurityWarning,
-            stacklevel=4,
+        warn_security(
+            "allow_insecure_requests=True: talking to the identity provider over plain http"
         )
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 

@@ -134,7 +134,8 @@ class TransactionStore:
     def save(self, ctx: RequestContext, txn: TransactionState | SealedTransaction) -> None:
         """Queue the transaction's cookie, evicting the oldest transactions when too many pile up.
 
-        Nothing is evicted (or written) when the transaction is too large.
+        The response is marked ``no-store``: it carries a one-time login state. Nothing is
+        evicted (or written) when the transaction is too large.
 
         Raises:
             InvalidRequestError: the cookie would pass 4096 bytes (see :meth:`seal`).
@@ -153,6 +154,7 @@ class TransactionStore:
             total -= len(oldest) + len(ctx.cookies[oldest])
             ctx.delete_cookie(oldest, attributes)
         ctx.set_cookie(name, value, attributes, max_age=self._max_age, now=now)
+        ctx.no_store = True  # a cached login redirect would replay this state to another user
 
     def get(self, ctx: RequestContext, state: str) -> TransactionState | None:
         """Return the live transaction for ``state``, or ``None`` (missing, expired, forged, mismatched)."""
