@@ -165,3 +165,40 @@ def demo(session: nox.Session) -> None:
     _install(session, extras="fastapi")
     session.install("uvicorn==0.54.0")
     session.run("python", "examples/demo_app.py", *session.posargs)
+
+
+# -- mutation testing (docs/mutation.md) ------------------------------------------------------
+
+MUTATED_MODULES = (
+    "_core/_crypto",
+    "_core/_cookies",
+    "_core/_lifetime",
+    "_oidc/_redirects",
+    "_oidc/_id_token",
+    "_oidc/_logout_token",
+)
+
+
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation testing of the security modules: mutmut, then the hand-written mutants.
+
+    Slow (about an hour on two cores); not part of CI. ``nox -s mutants -- _core/_cookies``
+    runs one module. MUTMUT_MAX_CHILDREN (default 2) caps the parallel workers. Fails
+    when a module scores under 95% with the equivalent mutants set aside.
+    """
+    import os
+
+    _install(session, "mutants", extras="redis,starlette,fastapi,litestar,django")
+    modules = session.posargs or list(MUTATED_MODULES)
+    unknown = sorted(set(modules) - set(MUTATED_MODULES))
+    if unknown:
+        session.error(f"not a mutated module: {', '.join(unknown)} (one of {MUTATED_MODULES})")
+    # Start clean: mutmut's cached test-to-function map goes stale when tests change.
+    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    children = os.environ.get("MUTMUT_MAX_CHILDREN", "2")
+    for module in modules:  # one module at a time: each run starts a fresh fork server
+        dotted = "auth0_async." + module.replace("/", ".")
+        session.run("mutmut", "run", "--max-children", children, f"{dotted}.*")
+    session.run("python", "-m", "tests.mutation", "hand", *modules)
+    session.run("python", "-m", "tests.mutation", "score", *modules)

@@ -5,18 +5,24 @@ APP_BASE_URL (e.g. http://localhost:3000), then run::
 
     uvicorn examples.fastapi_app:app --port 3000
 
-Log in at /auth/login, log out at /auth/logout (served by auth0.middleware).
+(or ``fastapi run examples/fastapi_app.py``: ``app`` is the FastAPI app itself, with the
+middleware registered on it). Log in at /auth/login, log out at /auth/logout (served by
+Auth0Middleware); /docs shows which routes need the session cookie.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 
-from auth0_async import AccessToken, Auth0Client, SessionData
+from auth0_async import AccessToken, Auth0Client, Auth0Middleware, SessionData
 from auth0_async.fastapi import Auth0Depends
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 auth0 = Auth0Client()  # reads AUTH0_* and APP_BASE_URL from the environment
 auth = Auth0Depends(auth0)
@@ -26,29 +32,34 @@ PageSession = Annotated[SessionData, Depends(auth.require_session_page)]  # else
 ApiSession = Annotated[SessionData, Depends(auth.require_session)]  # else: 401 JSON
 Token = Annotated[AccessToken, Depends(auth.access_token)]  # refreshed when expired
 
-api = FastAPI()
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with auth0:  # closes auth0's HTTP client at shutdown
+        yield
 
 
-@api.get("/", response_class=HTMLResponse)
+app = FastAPI(lifespan=lifespan)
+app.add_middleware(Auth0Middleware, client=auth0)  # app stays a FastAPI app
+
+
+@app.get("/", response_class=HTMLResponse)
 async def home(session: MaybeSession) -> str:
     if session is None:
         return '<a href="/auth/login">Log in</a>'
     return f'Hello {session.user.name}! <a href="/profile">Profile</a> <a href="/auth/logout">Log out</a>'
 
 
-@api.get("/profile", response_class=HTMLResponse)
+@app.get("/profile", response_class=HTMLResponse)
 async def profile(session: PageSession) -> str:
     return f"<pre>{session.user.sub}\n{session.user.email}</pre>"
 
 
-@api.get("/api/me")
+@app.get("/api/me")
 async def me(session: ApiSession) -> dict[str, str | None]:
     return {"sub": session.user.sub, "name": session.user.name}
 
 
-@api.get("/api/token")
+@app.get("/api/token")
 async def token(access: Token) -> dict[str, int | str | None]:
     return {"expires_at": access.expires_at, "scope": access.scope}
-
-
-app = auth0.middleware(api)

@@ -47,4 +47,10 @@ async def me(
     return {"sub": session.user.sub, "token_expires_at": token.expires_at}
 
 
-app = Litestar([home, profile, me], plugins=[auth])
+# No session: 401 {"error": "not_authenticated", ...}, from a guard.
+@get("/api/ping", guards=[auth.guard])
+async def ping() -> str:
+    return "pong"
+
+
+app = Litestar([home, profile, me, ping], plugins=[auth], on_shutdown=[auth0.aclose])

@@ -5,22 +5,29 @@ APP_BASE_URL (e.g. http://localhost:3000), then run::
 
     uvicorn examples.starlette_app:app --port 3000
 
-Log in at /auth/login, log out at /auth/logout (served by auth0.middleware).
+Log in at /auth/login, log out at /auth/logout (served by Auth0Middleware).
+``request.user`` comes from the session (Auth0Backend), so ``@requires`` works too.
 """
 
 from __future__ import annotations
 
 import html
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
+from starlette.authentication import requires
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from auth0_async import Auth0Client
-from auth0_async.starlette import Auth0Starlette
+from auth0_async import Auth0Client, Auth0Middleware
+from auth0_async.starlette import Auth0Backend, Auth0Starlette
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from starlette.requests import Request
 
 auth0 = Auth0Client()  # reads AUTH0_* and APP_BASE_URL from the environment
@@ -47,9 +54,33 @@ async def me(request: Request) -> Response:
     return JSONResponse({"sub": session.user.sub, "token_expires_at": token.expires_at})
 
 
-app = auth0.middleware(
-    Starlette(
-        routes=[Route("/", home), Route("/profile", profile), Route("/api/me", me)],
-        exception_handlers=auth.exception_handlers,
-    )
+@requires("authenticated", redirect="login")  # request.user is set by Auth0Backend
+async def whoami(request: Request) -> Response:
+    return HTMLResponse(f"You are {html.escape(request.user.display_name)}")
+
+
+async def login(request: Request) -> Response:
+    return Response(status_code=307, headers={"location": "/auth/login"})
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async with auth0:  # closes auth0's HTTP client at shutdown
+        yield
+
+
+app = Starlette(
+    routes=[
+        Route("/", home),
+        Route("/profile", profile),
+        Route("/api/me", me),
+        Route("/whoami", whoami),
+        Route("/login", login, name="login"),
+    ],
+    middleware=[
+        Middleware(Auth0Middleware, client=auth0),  # the outermost: serves /auth/*
+        Middleware(AuthenticationMiddleware, backend=Auth0Backend(auth0)),
+    ],
+    exception_handlers=auth.exception_handlers,
+    lifespan=lifespan,
 )

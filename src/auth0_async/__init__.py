@@ -34,6 +34,7 @@ from ._core._protocols import RefreshCoordinator as RefreshCoordinator
 from ._core._protocols import ReplayCache as ReplayCache
 from ._core._protocols import RequestSource as RequestSource
 from ._core._protocols import ResponseSink as ResponseSink
+from ._core._protocols import SecretValue as SecretValue
 from ._core._protocols import SessionStore as SessionStore
 from ._core._responses import RouteResponse as RouteResponse
 from ._exceptions import AccessTokenError as AccessTokenError
@@ -119,6 +120,7 @@ __all__ = [
     "SameSite",
     "Scope",
     "Secret",
+    "SecretValue",
     "SecurityWarning",
     "Send",
     "SessionConfig",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from ._core._config import Routes
+from ._core._config import Routes, SessionConfig, TransactionCookieOptions
 from ._core._request import query_params
 from ._http._middleware import SessionMiddleware
 from ._http._requests import bound_context, context_for, target, update_target, writes_to
@@ -16,11 +16,11 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     import httpx
+    from typing_extensions import Self
 
     from ._core._access_tokens import AccessToken
-    from ._core._config import SessionConfig, TransactionCookieOptions
     from ._core._models import SessionData
-    from ._core._protocols import RefreshCoordinator, SessionStore
+    from ._core._protocols import RefreshCoordinator, SecretValue, SessionStore
     from ._http._callback import OnCallback
     from ._http._requests import RequestLike, ResponseLike
     from ._oidc import AuthorizationParameters
@@ -45,8 +45,8 @@ class Auth0Client:
     Args:
         domain: the Auth0 domain, a bare host (https implied) or a full URL.
         client_id: the application's client id.
-        client_secret: the application's client secret.
-        secret: the cookie secret, or a list of them: the first encrypts, all decrypt.
+        client_secret: the application's client secret (or a :class:`SecretValue`: ``SecretStr``).
+        secret: the cookie secret or a list of them (the first encrypts, all decrypt); or SecretValues.
         app_base_url: the app's public URL, or a list of allowed ones.
         session: lifetime and cookie options.
         session_store: keep sessions in this :class:`SessionStore` (the cookie holds an id);
@@ -88,8 +88,8 @@ class Auth0Client:
         *,
         domain: str | None = None,
         client_id: str | None = None,
-        client_secret: str | None = None,
-        secret: str | Sequence[str] | None = None,
+        client_secret: str | SecretValue | None = None,
+        secret: str | SecretValue | Sequence[str | SecretValue] | None = None,
         app_base_url: str | Sequence[str] | None = None,
         session: SessionConfig | None = None,
         session_store: SessionStore | None = None,
@@ -121,13 +121,7 @@ class Auth0Client:
         options = ClientOptions(**{k: v for k, v in locals().items() if k != "self"})
         self._routes = routes if routes is not None else Routes()
         self._kernel = kernel = assemble_kernel(options, callback_path=self._routes.callback)
-        self._auth_routes = AuthRoutes(
-            kernel,
-            routes=self._routes,
-            on_callback=on_callback,
-            no_content_profile=no_content_profile_response_when_unauthenticated,
-            access_token_endpoint=enable_access_token_endpoint,
-        )
+        self._auth_routes = AuthRoutes.of_client(kernel, self._routes, options)
         # The bound request and the one read path, held directly: get_session runs on every request.
         self._context = kernel.context
         self._read = kernel.read
@@ -159,6 +153,12 @@ class Auth0Client:
     async def aclose(self) -> None:
         """Close the HTTP client auth0_async created (one passed as ``http_client`` is left open)."""
         await self._kernel.provider.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()  # ``async with Auth0Client(...) as auth0:`` closes it on the way out
 
     @overload
     async def get_session(self) -> SessionData | None: ...

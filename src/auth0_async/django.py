@@ -33,14 +33,21 @@ from __future__ import annotations
 
 import functools
 import inspect
+from http.cookies import Morsel
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 try:
+    from asgiref.sync import markcoroutinefunction
+    from django.conf import settings
     from django.core.asgi import get_asgi_application
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.signals import setting_changed
     from django.http import HttpRequest, HttpResponse, JsonResponse
+    from django.utils.module_loading import import_string
 except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise ImportError("auth0_async.django needs Django: pip install 'auth0-async[django]'") from exc
 
+from ._client import Auth0Client, Auth0Middleware
 from ._exceptions import MissingSessionError
 from ._http._adapters import (
     NOSNIFF,
@@ -56,14 +63,15 @@ if TYPE_CHECKING:
 
     from django.http.response import HttpResponseBase
 
-    from ._client import Auth0Client
     from ._core._access_tokens import AccessToken
     from ._core._models import SessionData
-    from ._types import ASGIApp
+    from ._types import ASGIApp, Message, Scope
 
 __all__ = [
+    "Auth0DjangoMiddleware",
     "access_token",
     "asgi_application",
+    "get_client",
     "login_required_async",
     "require_session",
     "session",
@@ -188,3 +196,145 @@ def login_required_async(
         return cast("_View", guarded)
 
     return decorate
+
+
+# -- a MIDDLEWARE entry configured from settings ------------------------------------------------
+
+_SETTINGS = {
+    "AUTH0_DOMAIN": "domain",
+    "AUTH0_CLIENT_ID": "client_id",
+    "AUTH0_CLIENT_SECRET": "client_secret",
+    "AUTH0_SECRET": "secret",
+    "AUTH0_APP_BASE_URL": "app_base_url",
+}
+
+
+@functools.cache
+def get_client() -> Auth0Client:
+    """Return the :class:`~auth0_async.Auth0Client` that Django's settings configure.
+
+    ``settings.AUTH0_CLIENT`` (an ``Auth0Client`` or its dotted import path) is used as
+    it is. Otherwise a client is made once from ``AUTH0_DOMAIN``, ``AUTH0_CLIENT_ID``,
+    ``AUTH0_CLIENT_SECRET``, ``AUTH0_SECRET`` and ``AUTH0_APP_BASE_URL``, plus any other
+    ``Auth0Client`` keyword in the ``AUTH0_OPTIONS`` dict; a setting left out falls back
+    to the environment (``AUTH0_DOMAIN``, ``APP_BASE_URL``, ...). Changing one of these
+    settings (``override_settings`` in tests) makes the next call build a new client.
+
+    Raises:
+        ImproperlyConfigured: ``AUTH0_CLIENT`` is not an ``Auth0Client``, or
+            ``AUTH0_OPTIONS`` is not a dict.
+        ConfigurationError: the options are invalid (a missing secret, say).
+
+    """
+    given = getattr(settings, "AUTH0_CLIENT", None)
+    if given is not None:
+        client = import_string(given) if isinstance(given, str) else given
+        if not isinstance(client, Auth0Client):
+            raise ImproperlyConfigured("settings.AUTH0_CLIENT must be an auth0_async.Auth0Client")
+        return client
+    options = getattr(settings, "AUTH0_OPTIONS", {})
+    if not isinstance(options, dict):
+        raise ImproperlyConfigured("settings.AUTH0_OPTIONS must be a dict of Auth0Client options")
+    options = dict(options)
+    for setting, option in _SETTINGS.items():
+        value = getattr(settings, setting, None)
+        if value is not None:
+            options[option] = value
+    return Auth0Client(**options)
+
+
+def _settings_changed(*, setting: str, **_: Any) -> None:
+    if setting.startswith("AUTH0_"):
+        get_client.cache_clear()
+
+
+setting_changed.connect(_settings_changed, dispatch_uid="auth0_async.django.settings")
+
+
+class _RawCookie(Morsel[str]):
+    """A ``Set-Cookie`` line Django sends exactly as auth0_async wrote it."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__()
+        name, _, rest = line.partition("=")
+        self.set(name, rest.split(";", 1)[0], rest.split(";", 1)[0])
+        self._line = line
+
+    def output(self, attrs: Any = None, header: str = "Set-Cookie:") -> str:
+        return f"{header} {self._line}".strip() if header else self._line
+
+
+class Auth0DjangoMiddleware:
+    """A Django ``MIDDLEWARE`` entry: auth0_async sessions and the ``/auth/*`` routes.
+
+    Add ``"auth0_async.django.Auth0DjangoMiddleware"`` to ``MIDDLEWARE`` (near the top:
+    it answers ``/auth/*`` before the middleware below it runs) and configure the client
+    in settings (see :func:`get_client`)::
+
+        AUTH0_DOMAIN = "example.us.auth0.com"
+        AUTH0_CLIENT_ID = "..."
+        AUTH0_CLIENT_SECRET = env("AUTH0_CLIENT_SECRET")
+        AUTH0_SECRET = env("AUTH0_SECRET")
+        AUTH0_APP_BASE_URL = "https://app.example.com"
+
+    Views then use ``get_client()`` with the helpers of this module, or
+    ``await get_client().get_session()``. The middleware is async only
+    (``async_capable``): it is meant for Django under an ASGI server. It binds each
+    request as :class:`~auth0_async.Auth0Middleware` does (the same code runs), serves
+    the ``/auth/*`` routes, rolls the session and adds its ``Set-Cookie`` lines to the
+    view's response.
+
+    Raises:
+        ImproperlyConfigured: a setting is invalid (see :func:`get_client`).
+        ConfigurationError: the client's options are invalid.
+
+    """
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]]) -> None:
+        self.get_response = get_response
+        self.client = get_client()
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        """Answer an ``/auth/*`` route, or run the view and add the session's cookies.
+
+        Raises:
+            TypeError: ``request`` is not an ASGI request (Django under WSGI).
+
+        """
+        scope = cast("Scope", scope_of_connection(request))
+        answered: list[HttpResponseBase] = []
+        sent: list[Message] = []
+
+        async def view(scope: Scope, receive: Any, send: Any) -> None:
+            response = await self.get_response(request)
+            answered.append(response)
+            # Only the headers auth0_async adds come back: the body stays with Django.
+            await send({"type": "http.response.start", "status": response.status_code})
+            await send({"type": "http.response.body", "body": b""})
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": request.body, "more_body": False}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await Auth0Middleware(view, client=self.client)(scope, receive, send)
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        if answered:
+            response = answered[0]
+        else:  # an /auth/* route answered
+            body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+            response = HttpResponse(body, status=start["status"])
+            del response["Content-Type"]  # the route's own, if any, is among the headers below
+        for raw_name, raw_value in start.get("headers", ()):
+            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+            if name.lower() == "set-cookie":
+                cookie = _RawCookie(value)
+                response.cookies[cookie.key] = cookie
+            else:
+                response[name] = value
+        return response

@@ -66,6 +66,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from litestar.config.app import AppConfig
+    from litestar.connection import ASGIConnection
+    from litestar.handlers.base import BaseRouteHandler
 
     from ._client import Auth0Client
     from ._types import ASGIApp
@@ -133,6 +135,11 @@ class Auth0Plugin(InitPlugin):
         self.routes = routes if routes is not None else Routes()
         self.login_path = resolve_login_path(login_path or self.routes.login)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Auth0Plugin:
+        # Litestar deep-copies a Router when it is registered, with its guards and providers
+        # (bound methods of this plugin): share the plugin and its client, never copy them.
+        return self
+
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Add the middleware, the ``/auth/*`` paths and the exception handler."""
         app_config.middleware.insert(0, self._middleware)
@@ -194,6 +201,20 @@ class Auth0Plugin(InitPlugin):
                 status_code=redirect_status(scope),
             )
         return session
+
+    async def guard(
+        self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    ) -> None:
+        """Refuse requests without a session (401 JSON): a Litestar guard.
+
+        Use it on an app, router, controller or route: ``guards=[auth.guard]``.
+
+        Raises:
+            NotAuthenticatedError: there is no valid session (status 401).
+
+        """
+        if await self.auth0.get_session(connection.scope) is None:
+            raise NotAuthenticatedError()
 
     async def access_token(self, request: Request[Any, Any, Any]) -> AccessToken:
         """Provide an access token for the session, refreshed when it has expired.

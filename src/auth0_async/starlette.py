@@ -1,14 +1,15 @@
 """Sessions in Starlette endpoints (extra ``starlette``).
 
-Wrap the app with :meth:`Auth0Client.middleware <auth0_async.Auth0Client.middleware>`
-(it binds each request and serves the ``/auth/*`` routes, so there are no routes
-to mount), then use an :class:`Auth0Starlette` in endpoints::
+Register :class:`~auth0_async.Auth0Middleware` (it binds each request and serves the
+``/auth/*`` routes, so there are no routes to mount), then use an
+:class:`Auth0Starlette` in endpoints, or :class:`Auth0Backend` for ``request.user``::
 
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from auth0_async import Auth0Client
+    from auth0_async import Auth0Client, Auth0Middleware
     from auth0_async.starlette import Auth0Starlette
 
     auth0 = Auth0Client()
@@ -24,11 +25,10 @@ to mount), then use an :class:`Auth0Starlette` in endpoints::
         session = await auth.require_session(request)
         return JSONResponse({"sub": session.user.sub})
 
-    app = auth0.middleware(
-        Starlette(
-            routes=[Route("/", home), Route("/api/me", me)],
-            exception_handlers=auth.exception_handlers,
-        )
+    app = Starlette(
+        routes=[Route("/", home), Route("/api/me", me)],
+        middleware=[Middleware(Auth0Middleware, client=auth0)],
+        exception_handlers=auth.exception_handlers,
     )
 
 ``require_session`` / ``require_session_page`` raise :class:`NotAuthenticatedError`,
@@ -43,6 +43,7 @@ import functools
 from typing import TYPE_CHECKING, Any, TypeAlias, overload
 
 try:
+    from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser
     from starlette.exceptions import HTTPException
     from starlette.responses import JSONResponse, RedirectResponse, Response
 except ImportError as exc:  # pragma: no cover - exercised without the extra
@@ -61,17 +62,17 @@ from ._http._adapters import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
 
     from starlette.requests import HTTPConnection, Request
 
     from ._client import Auth0Client
     from ._core._access_tokens import AccessToken
-    from ._core._models import SessionData
+    from ._core._models import SessionData, User
 
     Endpoint: TypeAlias = Callable[[Request], Awaitable[Response]]
 
-__all__ = ["Auth0Starlette", "NotAuthenticatedError"]
+__all__ = ["Auth0Backend", "Auth0Starlette", "Auth0User", "NotAuthenticatedError"]
 
 
 class NotAuthenticatedError(HTTPException):
@@ -116,8 +117,9 @@ async def _handle(request: Request, exc: Exception) -> Response:
 class Auth0Starlette:
     """Session helpers for Starlette endpoints, bound to one :class:`~auth0_async.Auth0Client`.
 
-    The app must be wrapped with ``auth0.middleware(app)``: it serves the login
-    route these helpers redirect to, and sends the cookies a token refresh writes.
+    The app must run behind :class:`~auth0_async.Auth0Middleware` (registered, or
+    ``auth0.middleware(app)``): it serves the login route these helpers redirect to,
+    and sends the cookies a token refresh writes.
 
     Args:
         auth0: the client whose sessions to read.
@@ -188,7 +190,7 @@ class Auth0Starlette:
             NotAuthenticatedError: a 401 whose body carries the
                 :class:`~auth0_async.AccessTokenError` code (``missing_session``,
                 ``failed_to_refresh_token``, ...) and message.
-            RequestContextError: the app is not wrapped with ``auth0.middleware``.
+            RequestContextError: the app runs without ``Auth0Middleware``.
 
         """
         try:
@@ -242,3 +244,77 @@ class Auth0Starlette:
             return guarded
 
         return decorate if endpoint is None else decorate(endpoint)
+
+
+class Auth0User(BaseUser):
+    """``request.user`` behind :class:`Auth0Backend`: the session's user, authenticated.
+
+    Attributes:
+        session: the whole session (tokens included).
+
+    """
+
+    __slots__ = ("session",)
+
+    def __init__(self, session: SessionData) -> None:
+        self.session = session
+
+    @property
+    def user(self) -> User:
+        """The session's user (``sub``, ``name``, ``email``, other claims by ``user[...]``)."""
+        return self.session.user
+
+    @property
+    def is_authenticated(self) -> bool:
+        """Always ``True``: requests without a session get Starlette's ``UnauthenticatedUser``."""
+        return True
+
+    @property
+    def display_name(self) -> str:
+        """The user's name, else email, else ``sub``."""
+        user = self.session.user
+        return user.name or user.email or user.sub
+
+    @property
+    def identity(self) -> str:
+        """The user's ``sub``."""
+        return self.session.user.sub
+
+
+class Auth0Backend(AuthenticationBackend):
+    """A Starlette ``AuthenticationBackend``: ``request.user`` and ``@requires`` from the session.
+
+    With a session, ``request.user`` is an :class:`Auth0User` and ``request.auth.scopes``
+    are ``scopes`` (``["authenticated"]`` by default), so ``@requires("authenticated")``
+    lets the request through; without one, Starlette's ``UnauthenticatedUser`` and no
+    scopes. Install it inside :class:`~auth0_async.Auth0Middleware`::
+
+        app = Starlette(
+            routes=...,
+            middleware=[
+                Middleware(Auth0Middleware, client=auth0),
+                Middleware(AuthenticationMiddleware, backend=Auth0Backend(auth0)),
+            ],
+        )
+
+    Args:
+        auth0: the client whose sessions to read.
+        scopes: the credentials' scopes of a request with a session.
+
+    """
+
+    def __init__(self, auth0: Auth0Client, *, scopes: Sequence[str] = ("authenticated",)) -> None:
+        self.auth0 = auth0
+        self.scopes = list(scopes)
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        """Return the credentials and user of a request with a session, else ``None``.
+
+        Raises:
+            SessionStoreError: a stateful session store failed.
+
+        """
+        session = await self.auth0.get_session(conn.scope)
+        if session is None:
+            return None
+        return AuthCredentials(self.scopes), Auth0User(session)

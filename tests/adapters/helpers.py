@@ -85,3 +85,22 @@ async def websocket(
 def texts(messages: list[Message]) -> list[str]:
     assert messages[0]["type"] == "websocket.accept", messages
     return [m["text"] for m in messages if m["type"] == "websocket.send"]
+
+
+def configure_django(urlconf: str) -> None:
+    """Configure Django's settings once per process (the first test module to ask names the urls)."""
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(
+            DEBUG=False,
+            SECRET_KEY="not-a-secret-for-tests",
+            ALLOWED_HOSTS=["testserver", "app.example"],
+            ROOT_URLCONF=urlconf,
+            INSTALLED_APPS=[],
+            MIDDLEWARE=[],
+            DATABASES={},
+            USE_TZ=True,
+        )
+        django.setup()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -14,8 +14,10 @@ from typing_extensions import assert_type
 
 from auth0_async import AccessToken, AccessTokenError, Auth0Client, MissingSessionError, SessionData
 from auth0_async.django import (
+    Auth0DjangoMiddleware,
     access_token,
     asgi_application,
+    get_client,
     login_required_async,
     require_session,
     session,
@@ -23,12 +25,23 @@ from auth0_async.django import (
 )
 from auth0_async.testing import FrozenClock
 
+from ..conftest import SECRET
 from ..support.fakes import APP as BASE
 from ..support.fakes import FakeProvider
 from ..support.routes import make_client
-from .helpers import NOT_AUTHENTICATED, T0, http, make_auth0, set_cookies, with_session
+from .helpers import (
+    NOT_AUTHENTICATED,
+    T0,
+    configure_django,
+    http,
+    make_auth0,
+    set_cookies,
+    with_session,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from auth0_async._types import ASGIApp
 
 pytestmark = pytest.mark.anyio
@@ -42,22 +55,12 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _django_settings() -> None:
-    import django
-    from django.conf import settings
+def _django_settings() -> Iterator[None]:
+    from django.test import override_settings
 
-    if not settings.configured:
-        settings.configure(
-            DEBUG=False,
-            SECRET_KEY="not-a-secret-for-tests",
-            ALLOWED_HOSTS=["testserver", "app.example"],
-            ROOT_URLCONF=__name__,
-            INSTALLED_APPS=[],
-            MIDDLEWARE=[],
-            DATABASES={},
-            USE_TZ=True,
-        )
-        django.setup()
+    configure_django(__name__)
+    with override_settings(ROOT_URLCONF=__name__):
+        yield
 
 
 def application(auth0: Auth0Client = AUTH0) -> ASGIApp:
@@ -123,7 +126,25 @@ async def refresh(request: HttpRequest) -> HttpResponse:
     return HttpResponse((await access_token(REFRESHING, request)).token)
 
 
+async def whoami(request: HttpRequest) -> HttpResponse:
+    found = await get_client().get_session()  # bound by the MIDDLEWARE entry
+    explicit = await session(get_client(), request)
+    assert explicit == found
+    return JsonResponse({"sub": None if found is None else found.user.sub})
+
+
+async def rename(request: HttpRequest) -> HttpResponse:
+    found = await require_session(get_client(), request)
+    user = msgspec.structs.replace(found.user, name="Alice Renamed")
+    await get_client().update_session(msgspec.structs.replace(found, user=user))
+    response = HttpResponse("renamed")
+    response.set_cookie("theme", "dark")  # the view's own cookies stay
+    return response
+
+
 urlpatterns = [
+    path("mw/whoami", whoami),
+    path("mw/rename", rename),
     path("refresh", refresh),
     path("optional", optional),
     path("pages/<slug:slug>", page),
@@ -215,3 +236,110 @@ def test_sync_views_are_refused() -> None:
 async def test_a_wsgi_request_fails_clearly() -> None:
     with pytest.raises(TypeError, match="ASGI"):
         await session(AUTH0, HttpRequest())
+
+
+# -- the MIDDLEWARE entry, configured from settings.AUTH0_* --------------------------------------
+
+MIDDLEWARE = ["auth0_async.django.Auth0DjangoMiddleware"]
+
+
+def django_app() -> ASGIApp:
+    """Django's own ASGI handler, loading MIDDLEWARE as the settings say now."""
+    from django.core.handlers.asgi import ASGIHandler
+
+    return cast("ASGIApp", ASGIHandler())
+
+
+def test_the_middleware_is_async_only() -> None:
+    assert Auth0DjangoMiddleware.async_capable is True
+    assert Auth0DjangoMiddleware.sync_capable is False
+
+
+async def test_the_middleware_entry_binds_requests_from_settings() -> None:
+    from django.test import override_settings
+
+    options = {"clock": FrozenClock(T0 + 10)}
+    with override_settings(MIDDLEWARE=MIDDLEWARE, AUTH0_SECRET=SECRET, AUTH0_OPTIONS=options):
+        client = get_client()
+        assert get_client() is client  # built once
+        async with http(django_app()) as web:
+            anonymous = await web.get("/mw/whoami")
+            signed_in = await web.get("/mw/whoami", headers=with_session())
+            profile = await web.get("/auth/profile", headers=with_session())
+            no_profile = await web.get("/auth/profile")
+    assert anonymous.json() == {"sub": None}
+    assert signed_in.json() == {"sub": "auth0|alice"}
+    assert profile.status_code == 200  # served by the middleware, not Django (no URL pattern)
+    assert profile.json()["sub"] == "auth0|alice"
+    assert no_profile.status_code == 401
+    with override_settings(AUTH0_SECRET=SECRET[::-1]):
+        assert get_client() is not client  # changed settings: a new client
+
+
+async def test_the_middleware_adds_the_session_cookies_to_the_views_response() -> None:
+    from django.test import override_settings
+
+    options = {"clock": FrozenClock(T0 + 10)}
+    with override_settings(MIDDLEWARE=MIDDLEWARE, AUTH0_SECRET=SECRET, AUTH0_OPTIONS=options):
+        async with http(django_app()) as web:
+            response = await web.get("/mw/rename", headers=with_session())
+            cookies = set_cookies(response)
+            again = await web.get(
+                "/mw/whoami", headers={"cookie": cookies["__session"].split(";")[0]}
+            )
+    assert response.text == "renamed"
+    assert set(cookies) == {"__session", "theme"}
+    line = cookies["__session"]
+    assert "HttpOnly" in line
+    assert "SameSite=lax" in line  # the line as auth0_async wrote it, not re-serialized
+    assert "no-store" in response.headers["cache-control"]
+    assert again.json() == {"sub": "auth0|alice"}
+    value = line.split(";")[0].split("=", 1)[1]
+    found = await make_auth0().get_session(
+        {"type": "http", "headers": [(b"cookie", f"__session={value}".encode())]}
+    )
+    assert found is not None
+    assert found.user.name == "Alice Renamed"
+
+
+async def test_the_middleware_serves_the_login_route_with_a_client_from_settings() -> None:
+    from django.test import override_settings
+
+    from ..support.tenant import ISSUER, tenant, tenant_client
+
+    with override_settings(MIDDLEWARE=MIDDLEWARE, AUTH0_CLIENT=tenant_client(tenant())):
+        async with http(django_app(), base_url=BASE) as web:
+            login = await web.get("/auth/login?returnTo=/mw/whoami")
+    assert login.status_code == 307
+    assert login.headers["location"].startswith(f"{ISSUER}authorize?")
+    assert any(name.startswith("__txn_") for name in set_cookies(login))
+    assert "content-type" not in login.headers  # as the ASGI middleware answers: no body, no type
+
+
+def test_bad_settings_are_improperly_configured() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+    from django.test import override_settings
+
+    with override_settings(AUTH0_CLIENT="json.dumps"), pytest.raises(ImproperlyConfigured):
+        get_client()
+    with override_settings(AUTH0_OPTIONS=[("secret", SECRET)]), pytest.raises(ImproperlyConfigured):
+        get_client()
+
+
+async def test_the_middleware_reads_the_back_channel_logout_body() -> None:
+    from django.test import override_settings
+
+    from ..support.tenant import tenant, tenant_client
+
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    with override_settings(MIDDLEWARE=MIDDLEWARE, AUTH0_CLIENT=tenant_client(tenant())):
+        async with http(django_app(), base_url=BASE) as web:
+            missing = await web.post("/auth/backchannel-logout", content=b"x=1", headers=form)
+            invalid = await web.post(
+                "/auth/backchannel-logout", content=b"logout_token=not-a-jwt", headers=form
+            )
+    assert missing.status_code == 400
+    assert "Missing `logout_token`" in missing.text
+    assert invalid.status_code == 400
+    assert invalid.text.startswith("Invalid logout token")  # the body reached the route
+    assert invalid.headers["content-type"].startswith("text/plain")

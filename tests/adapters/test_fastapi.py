@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -28,6 +28,9 @@ from .helpers import (
     websocket,
     with_session,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 pytestmark = pytest.mark.anyio
 
@@ -211,3 +214,117 @@ async def test_websocket_without_session_is_closed_with_1008() -> None:
     assert texts(await websocket(app, "/ws", with_session())) == ["auth0|alice"]
     closed = await websocket(app, "/ws")
     assert closed == [{"type": "websocket.close", "code": 1008, "reason": "not_authenticated"}]
+
+
+# -- registered with add_middleware; the OpenAPI security scheme; a lifespan that closes --------
+
+
+def registered() -> FastAPI:
+    from auth0_async import Auth0Middleware
+
+    app = FastAPI()
+    app.include_router(api.router)
+    app.add_middleware(Auth0Middleware, client=AUTH0)
+    return app
+
+
+async def test_add_middleware_keeps_a_fastapi_app_that_serves_the_auth_routes() -> None:
+    app = registered()
+    assert type(app) is FastAPI  # what `fastapi run` finds is the app with the middleware
+    async with http(app) as client:
+        anonymous = await client.get("/api/me")
+        signed_in = await client.get("/api/me", headers=with_session())
+        profile = await client.get("/auth/profile", headers=with_session())
+        login = await client.get("/auth/login")
+    assert anonymous.status_code == 401
+    assert anonymous.json() == {"detail": NOT_AUTHENTICATED}
+    assert signed_in.json() == {"sub": "auth0|alice", "tier": "gold"}
+    assert profile.json()["sub"] == "auth0|alice"
+    assert login.status_code != 404  # served (500 here: this client has no domain)
+
+
+async def test_dependency_overrides_work_on_the_registered_app() -> None:
+    from auth0_async import TokenSet, User
+
+    app = registered()
+
+    async def signed_in() -> SessionData:
+        user = User(sub="auth0|test", extra={"https://example.com/tier": "test"})
+        return SessionData(user=user, token_set=TokenSet())
+
+    app.dependency_overrides[auth.require_session] = signed_in
+    async with http(app) as client:
+        response = await client.get("/api/me")
+    assert response.json() == {"sub": "auth0|test", "tier": "test"}  # no cookie needed
+    app.dependency_overrides.clear()
+
+
+async def test_openapi_shows_the_session_cookie_on_routes_that_need_a_session() -> None:
+    from auth0_async import Auth0Middleware
+
+    app = FastAPI()
+    app.add_middleware(Auth0Middleware, client=AUTH0)
+
+    @app.get("/api/me")
+    async def me(session: CurrentSession) -> str:
+        return session.user.sub
+
+    @app.get("/page")
+    async def page(session: PageSession) -> str:
+        return session.user.sub
+
+    @app.get("/token")
+    async def token(access: Token) -> str:
+        return access.token
+
+    @app.get("/optional")
+    async def optional(session: MaybeSession) -> None:
+        return None
+
+    async with http(app) as client:
+        document = (await client.get("/openapi.json")).json()
+        still_works = await client.get("/api/me", headers=with_session())
+    assert still_works.json() == "auth0|alice"
+    scheme = document["components"]["securitySchemes"]["auth0_session"]
+    assert scheme["type"] == "apiKey"
+    assert scheme["in"] == "cookie"
+    assert scheme["name"] == "__session"
+    paths = document["paths"]
+    for path in ("/api/me", "/page", "/token"):
+        assert paths[path]["get"]["security"] == [{"auth0_session": []}], path
+    assert "security" not in paths["/optional"]["get"]  # a session is optional there
+
+
+async def test_the_scheme_is_named_after_a_custom_session_cookie() -> None:
+    from auth0_async import CookieOptions, SessionConfig
+
+    custom = Auth0Depends(
+        make_auth0(session=SessionConfig(cookie=CookieOptions(name="appSession"))),
+        security_scheme_name="cookie",
+    )
+    app = FastAPI()
+
+    @app.get("/me", dependencies=[Depends(custom.require_session)])
+    async def me() -> str:
+        return "me"
+
+    document = app.openapi()
+    assert document["components"]["securitySchemes"]["cookie"]["name"] == "appSession"
+    assert document["paths"]["/me"]["get"]["security"] == [{"cookie": []}]
+
+
+async def test_a_lifespan_with_async_with_closes_the_http_client() -> None:
+    from contextlib import asynccontextmanager
+
+    auth0 = make_auth0(domain="tenant.example.com")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with auth0:
+            yield
+
+    app = FastAPI(lifespan=lifespan)
+    async with app.router.lifespan_context(app):
+        created = auth0._kernel.provider.oidc()._client()
+        assert not created.is_closed
+    assert created.is_closed

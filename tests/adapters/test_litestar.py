@@ -161,3 +161,31 @@ def test_not_authenticated_error_defaults() -> None:
     exc = NotAuthenticatedError()
     assert exc.status_code == 401
     assert exc.body == NOT_AUTHENTICATED
+
+
+async def test_the_guard_refuses_requests_without_a_session() -> None:
+    from litestar import Router
+
+    @get("/guarded/me")
+    async def guarded_me() -> dict[str, Any]:
+        found = await AUTH0.get_session()
+        assert found is not None  # the guard ran first
+        return {"sub": found.user.sub}
+
+    @get("/open")
+    async def open_route() -> str:
+        return "open"
+
+    app = Litestar(
+        [Router("/", route_handlers=[guarded_me], guards=[auth.guard]), open_route],
+        plugins=[auth],
+    )
+    async with http(app) as client:
+        refused = await client.get("/guarded/me")
+        assert refused.status_code == 401
+        assert refused.json() == NOT_AUTHENTICATED
+        allowed = await client.get("/guarded/me", headers=with_session())
+        assert allowed.status_code == 200
+        assert allowed.json() == {"sub": "auth0|alice"}
+        assert (await client.get("/open")).text == "open"
+        assert (await client.get("/auth/profile")).status_code == 401  # the SDK's own route

@@ -333,3 +333,88 @@ def test_not_authenticated_error_is_an_http_exception() -> None:
     assert isinstance(exc, HTTPException)
     assert exc.status_code == 401
     assert exc.location is None
+
+
+# -- registered with Middleware / add_middleware, and the AuthenticationBackend ------------------
+
+AUTH0 = make_auth0()
+
+
+def registered_app(*, add_middleware: bool) -> Starlette:
+    from starlette.authentication import requires
+    from starlette.middleware import Middleware
+    from starlette.middleware.authentication import AuthenticationMiddleware
+
+    from auth0_async import Auth0Middleware
+    from auth0_async.starlette import Auth0Backend, Auth0User
+
+    @requires("authenticated", status_code=401)
+    async def whoami(request: Request) -> Response:
+        user = request.user
+        assert isinstance(user, Auth0User)
+        assert await AUTH0.get_session() == user.session  # the bound form works too
+        return JSONResponse(
+            {
+                "identity": user.identity,
+                "display_name": user.display_name,
+                "name": user.user.name,
+                "scopes": request.auth.scopes,
+            }
+        )
+
+    async def anyone(request: Request) -> Response:
+        return JSONResponse({"authenticated": request.user.is_authenticated})
+
+    routes = [Route("/whoami", whoami), Route("/anyone", anyone)]
+    backend = Middleware(AuthenticationMiddleware, backend=Auth0Backend(AUTH0))
+    if not add_middleware:
+        return Starlette(
+            routes=routes, middleware=[Middleware(Auth0Middleware, client=AUTH0), backend]
+        )
+    app = Starlette(routes=routes)
+    app.add_middleware(AuthenticationMiddleware, backend=Auth0Backend(AUTH0))
+    app.add_middleware(Auth0Middleware, client=AUTH0)  # added last: the outermost
+    return app
+
+
+@pytest.mark.parametrize("add_middleware", [False, True])
+async def test_a_registered_middleware_serves_the_routes_and_sets_request_user(
+    add_middleware: bool,
+) -> None:
+    app = registered_app(add_middleware=add_middleware)
+    assert type(app) is Starlette  # the app users run is still their Starlette app
+    async with http(app) as client:
+        anonymous = await client.get("/whoami")
+        signed_in = await client.get("/whoami", headers=with_session())
+        anyone = await client.get("/anyone")
+        profile = await client.get("/auth/profile", headers=with_session())
+        login = await client.get("/auth/login")
+    assert anonymous.status_code == 401
+    assert signed_in.json() == {
+        "identity": "auth0|alice",
+        "display_name": "Alice",
+        "name": "Alice",
+        "scopes": ["authenticated"],
+    }
+    assert anyone.json() == {"authenticated": False}
+    assert profile.status_code == 200
+    assert profile.json()["sub"] == "auth0|alice"
+    assert login.status_code != 404  # the middleware answers it (500 here: no domain configured)
+
+
+async def test_the_backend_scopes_are_configurable_and_display_name_falls_back() -> None:
+    from starlette.requests import HTTPConnection
+
+    from auth0_async.starlette import Auth0Backend
+
+    from ..conftest import http_scope
+    from ..support.sessions import cookie_for
+
+    backend = Auth0Backend(AUTH0, scopes=["authenticated", "admin"])
+    assert await backend.authenticate(HTTPConnection(http_scope(None))) is None
+    result = await backend.authenticate(HTTPConnection(http_scope(f"__session={cookie_for()}")))
+    assert result is not None
+    credentials, user = result
+    assert credentials.scopes == ["authenticated", "admin"]
+    assert user.is_authenticated
+    assert user.display_name == "Alice"

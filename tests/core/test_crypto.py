@@ -105,10 +105,20 @@ def test_wrong_secret_gives_none() -> None:
 def test_rotation_first_secret_encrypts_all_decrypt() -> None:
     old = CookieCipher([OTHER_SECRET]).encrypt(b'"old"')
     rotated = CookieCipher([SECRET, OTHER_SECRET])
-    assert rotated.decrypt(old) is not None
+    opened = rotated.decrypt(old)
+    assert opened is not None
+    assert opened[1] == b'"old"'
     new = rotated.encrypt(b'"new"')
-    assert CookieCipher([SECRET]).decrypt(new) is not None
+    opened = CookieCipher([SECRET]).decrypt(new)
+    assert opened is not None
+    assert opened[1] == b'"new"'
     assert CookieCipher([OTHER_SECRET]).decrypt(new) is None
+    # Three secrets: the middle and the last one open their own cookies too.
+    three = CookieCipher([SECRET, "a" * 32, OTHER_SECRET])
+    for secret in ("a" * 32, OTHER_SECRET, SECRET):
+        opened = three.decrypt(CookieCipher([secret]).encrypt(secret.encode()))
+        assert opened is not None
+        assert opened[1] == secret.encode()
 
 
 @pytest.mark.parametrize("index", range(5))
@@ -267,3 +277,203 @@ def test_b64url_decode_agrees_with_a_strict_reference(text: str) -> None:
     except ValueError:
         got = None
     assert got == expected
+
+
+# -- limits and header members (each line here once let a mutant through) -------------------
+
+
+def _header_of_length(chars: int) -> dict[str, object]:
+    """An allowed header whose base64url text is exactly ``chars`` characters."""
+    size = chars * 3 // 4
+    assert (size * 4 + 2) // 3 == chars
+    base = json.dumps({"alg": "dir", "enc": "A256GCM", "typ": ""})
+    return {"alg": "dir", "enc": "A256GCM", "typ": "x" * (size - len(base))}
+
+
+def test_header_length_cap() -> None:
+    cipher = CookieCipher([SECRET])
+    at_cap = _raw_encrypt(_header_of_length(1024), b"{}")
+    assert len(at_cap.split(".")[0]) == 1024
+    assert cipher.decrypt(at_cap) is not None
+    over = _raw_encrypt(_header_of_length(1026), b"{}")  # 1025 is not a base64 length
+    assert len(over.split(".")[0]) == 1026
+    assert cipher.decrypt(over) is None
+
+
+def test_the_header_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auth0_async._core import _crypto
+
+    monkeypatch.setattr(_crypto, "_header_cache", {NEXTJS_HEADER: _crypto._STANDARD})
+    cipher = CookieCipher([SECRET])
+    for n in range(100):
+        token = _raw_encrypt({"alg": "dir", "enc": "A256GCM", "iat": n, "exp": 10**9}, b"{}")
+        opened = cipher.decrypt(token)  # past the cap a header is parsed, not remembered
+        assert opened is not None
+        assert opened[0].iat == n
+    assert len(_crypto._header_cache) == 64
+    assert _crypto._header_cache[NEXTJS_HEADER] is _crypto._STANDARD
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        {"typ": "JWT"},
+        {"cty": "JWT"},
+        {"iat": 1, "uat": 2, "exp": 3},
+        {"uat": 2},
+        {"exp": 3},
+        {"iat": 1},
+    ],
+)
+def test_allowed_header_members(member: dict[str, object]) -> None:
+    header = {"alg": "dir", "enc": "A256GCM", **member}
+    opened = CookieCipher([SECRET]).decrypt(_raw_encrypt(header, b"{}"))
+    assert opened is not None
+    assert (opened[0].iat, opened[0].exp) == (member.get("iat"), member.get("exp"))
+    assert opened[0].legacy is ("iat" in member)
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        {"iat": "10"},
+        {"iat": 1.5},
+        {"iat": True},
+        {"iat": [1]},
+        {"exp": "10"},
+        {"exp": 1.5},
+        {"exp": False},
+        {"exp": {}},
+        {"iat": 1, "exp": "10"},
+    ],
+)
+def test_non_integer_iat_or_exp_in_the_header_is_refused(member: dict[str, object]) -> None:
+    header = {"alg": "dir", "enc": "A256GCM", **member}
+    assert CookieCipher([SECRET]).decrypt(_raw_encrypt(header, b"{}")) is None
+
+
+def test_the_nextjs_header_is_not_legacy() -> None:
+    opened = CookieCipher([SECRET]).decrypt(CookieCipher([SECRET]).encrypt(b"{}"))
+    assert opened is not None
+    assert (opened[0].iat, opened[0].exp, opened[0].legacy) == (None, None, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", b""),
+        ("AA", b"\0"),
+        ("AQ", b"\1"),  # spare bits (the low 4 of 'Q') are zero
+        ("AAA", b"\0\0"),
+        ("AAE", b"\0\1"),
+        ("AAAA", b"\0\0\0"),
+        ("-_-_", b"\xfb\xff\xbf"),
+    ],
+)
+def test_b64url_decode_of_each_length(text: str, expected: bytes) -> None:
+    assert b64url_decode(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A",  # 1 mod 4 is never base64
+        "AB",  # a spare bit of the last character set (length 2 mod 4)
+        "AI",
+        "AAB",  # the same for length 3 mod 4
+        "AAC",
+        "AA==",
+        "AA=",
+        "+/+/",
+        "\\/\\/\\/\\/",  # JSON escapes: the decoder must never see a backslash...
+        "\\u0041AAA",
+        'AAAA"',  # ...or a quote
+        'AA"A',
+        "AA\nA",
+        "AAA\u00e9",
+    ],
+)
+def test_b64url_decode_refuses(text: str) -> None:
+    # UnicodeEncodeError (non-ASCII) is a ValueError too, with its own message.
+    with pytest.raises(ValueError, match="base64url|ascii"):
+        b64url_decode(text)
+
+
+def test_the_translation_table_passes_only_the_url_alphabet() -> None:
+    # One table maps base64url to standard base64 and poisons everything else: no byte
+    # outside the alphabet may come out as a standard base64 character, '=' or a byte a
+    # JSON string treats specially.
+    from auth0_async._core._crypto import _B64_TABLE
+
+    url = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    standard = set(url[:62] + b"+/")
+    for byte in range(128):
+        out = _B64_TABLE[byte]
+        if byte in url:
+            assert out in standard, chr(byte)
+        else:
+            assert out not in standard, chr(byte)
+            assert out not in b'="\\', chr(byte)
+
+
+def test_a_cached_header_opens_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auth0_async._core import _crypto
+
+    monkeypatch.setattr(_crypto, "_header_cache", {NEXTJS_HEADER: _crypto._STANDARD})
+    cipher = CookieCipher([SECRET])
+    header = {"alg": "dir", "enc": "A256GCM", "iat": 7, "uat": 8, "exp": 9}
+    for payload in (b'"first"', b'"second"', b'"third"'):
+        opened = cipher.decrypt(_raw_encrypt(header, payload))
+        assert opened is not None
+        assert opened[1] == payload
+
+
+def test_every_ciphertext_ending_survives() -> None:
+    # 3 payload bytes + the 12-byte IV fill whole base64 quanta, so the ciphertext's last
+    # character is any of the 64: stripping anything but padding would break some tokens.
+    cipher = CookieCipher([SECRET])
+    endings: set[str] = set()
+    for _ in range(1000):
+        token = cipher.encrypt(b'"a"')
+        endings.add(token.split(".")[3][-1])
+        opened = cipher.decrypt(token)
+        assert opened is not None
+        assert opened[1] == b'"a"'
+    assert len(endings) > 40
+
+
+def test_moving_bytes_between_ciphertext_and_tag_is_refused() -> None:
+    # The same sealed bytes split differently between the last two segments would still
+    # authenticate: only the 16-byte tag segment nextjs-auth0 writes is accepted.
+    cipher = CookieCipher([SECRET])
+    head, empty, iv, ct, tag = cipher.encrypt(b'{"a":1}').split(".")
+    sealed = b64url_decode(ct) + b64url_decode(tag)
+    for cut in (len(sealed) - 17, len(sealed) - 15):
+        token = ".".join(
+            [head, empty, iv, b64url_encode(sealed[:cut]), b64url_encode(sealed[cut:])]
+        )
+        assert cipher.decrypt(token) is None
+    same = ".".join([head, empty, iv, b64url_encode(sealed[:-16]), b64url_encode(sealed[-16:])])
+    assert cipher.decrypt(same) is not None
+
+
+def test_an_empty_payload_round_trips() -> None:
+    cipher = CookieCipher([SECRET])
+    token = cipher.encrypt(b"")
+    assert token.split(".")[3] == ""
+    opened = cipher.decrypt(token)
+    assert opened is not None
+    assert opened[1] == b""
+
+
+@pytest.mark.parametrize("iv_size", [8, 11, 13, 16])
+def test_only_a_12_byte_iv_is_accepted(iv_size: int) -> None:
+    # AES-GCM itself takes other nonce sizes: the check is ours, even for a token
+    # correctly sealed under our key.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    iv = b"\2" * iv_size
+    sealed = AESGCM(_key(SECRET)).encrypt(iv, b"{}", NEXTJS_HEADER.encode())
+    parts = [NEXTJS_HEADER, "", b64url_encode(iv), b64url_encode(sealed[:-16])]
+    token = ".".join([*parts, b64url_encode(sealed[-16:])])
+    assert CookieCipher([SECRET]).decrypt(token) is None

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from auth0_async import SessionConfig
-from auth0_async._core._lifetime import EXP_LEEWAY, IPSIE_LEEWAY, Lifetime, is_expired
+from auth0_async._core._lifetime import (
+    EXP_LEEWAY,
+    IPSIE_LEEWAY,
+    Lifetime,
+    ceiling_reached,
+    is_expired,
+    upstream_ceiling,
+)
 from auth0_async._core._models import Internal, SessionData, TokenSet, User
 
 T0 = 1_800_000_000
@@ -103,3 +110,30 @@ def test_rolling_off_never_rolls() -> None:
 )
 def test_is_expired_with_leeway(exp: object, now: float, expired: bool) -> None:
     assert is_expired(exp, now) is expired
+
+
+@pytest.mark.parametrize(
+    ("claim", "ceiling"),
+    [
+        (1_900_000_000, 1_900_000_000),
+        (None, None),
+        (True, None),  # a bool is not a time
+        (1.9e9, None),  # the claim is an integer NumericDate here
+        ("1900000000", None),
+        (0, None),
+        (-5, None),
+        (10**10, None),  # implausible: after the year 2286
+        (10**10 - 1, 10**10 - 1),
+    ],
+)
+def test_upstream_ceiling_reads_only_a_plausible_integer(
+    claim: object, ceiling: int | None
+) -> None:
+    assert upstream_ceiling(claim) == ceiling
+
+
+def test_the_ceiling_is_reached_its_leeway_early() -> None:
+    ceiling = 1_900_000_000
+    assert not ceiling_reached(ceiling, ceiling - IPSIE_LEEWAY - 1)
+    assert ceiling_reached(ceiling, ceiling - IPSIE_LEEWAY)
+    assert ceiling_reached(ceiling, ceiling + 1)

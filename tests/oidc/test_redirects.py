@@ -152,6 +152,8 @@ def test_differential_against_node_whatwg_url() -> None:
     """Node's WHATWG URL is the browser's parser: ours must agree or be stricter."""
     require_node()
     extra = ["/dashboard", "dashboard", "/a/../b", "https://app.example.com/x?y#z", "/caf\u00e9"]
+    extra += ["dashboard?x=1", "dashboard#f", "?q#f", "https:/x?q#f", "1a:x", "!x", "a.b:x"]
+    extra += ['/a"<>`{} |b', "/x?q=\"<>` '|{", "/x#f\"<>` '|{"]
     inputs = PAYLOADS + extra
     ours = [safe_return_to(p, base_url=BASE, default=SENTINEL) for p in inputs]
     completed = subprocess.run(
@@ -174,3 +176,117 @@ def test_differential_against_node_whatwg_url() -> None:
         # We never accept what the browser would send elsewhere, and agree on where it goes.
         assert verdict["theirs"] == mine, (payload, mine, verdict)
     assert accepted > 50
+
+
+# -- what each branch keeps (every case here once let a mutant through) -----------------------
+
+
+@pytest.mark.parametrize(
+    ("base", "value", "expected"),
+    [
+        # A relative path keeps its query and fragment.
+        (BASE, "dashboard?x=1", "/dashboard?x=1"),
+        (BASE, "dashboard#f", "/dashboard#f"),
+        (BASE, "dashboard?x=1#f", "/dashboard?x=1#f"),
+        ("https://app.example.com/base/", "dashboard?x=1#f", "/base/dashboard?x=1#f"),
+        ("https://app.example.com/Base/", "x", "/Base/x"),  # the base path keeps its case
+        # A query-only value keeps its fragment and replaces the base's query.
+        (BASE, "?q#f", "/?q#f"),
+        ("https://app.example.com/b/c?k=v", "?q#f", "/b/c?q#f"),
+        ("https://app.example.com/b/c?k=v", "?#f", "/b/c#f"),
+        # A fragment-only value keeps the base's path and query.
+        ("https://app.example.com/b/c?k=v", "#f", "/b/c?k=v#f"),
+        ("https://app.example.com/b/c?k=v", "#", "/b/c?k=v"),
+        # "https:/x" is a path on the base's origin, query and fragment included.
+        (BASE, "https:/x?q#f", "/x?q#f"),
+        (BASE, "//app.example.com/x?q#f", "/x?q#f"),
+        # Default ports are the same origin; the base may be written with spaces or in capitals.
+        ("http://app.example.com", "http://app.example.com:80/x", "/x"),
+        ("http://app.example.com", "http://app.example.com:443/x", "/"),
+        ("HTTPS://app.example.com", "https://app.example.com/x", "/x"),
+        ("  https://app.example.com/b/  ", "x", "/b/x"),
+        ("http://[::ffff:127.0.0.1]:3000", "http://[::ffff:127.0.0.1]:3000/x", "/x"),
+        # Backslashes name the authority exactly where a browser reads one.
+        (BASE, "https:\\app.example.com\\x", "/app.example.com/x"),  # a path: one '\\'
+        (BASE, "/\\app.example.com/x", "/x"),  # '/\\' starts an authority
+        (BASE, "Xyz", "/Xyz"),
+        (BASE, "//Xapp.example.com/secret", "/"),
+        # IPv6 literals: the port after ']' is compared, and nothing else may follow it.
+        ("http://[::1]", "http://[::1]:4000/x", "/"),
+        ("http://[::1]:3000", "http://[::1]:4000/x", "/"),
+        ("http://[::1]", "http://[::1]x/secret", "/"),
+        ("http://app.example.com:65535", "http://app.example.com:65535/x", "/x"),
+        # Non-ASCII digits are digits to str.isdigit and int(), never to a browser.
+        (BASE, "https://app.example.com:\u0664\u0664\u0663/x", "/"),
+        (BASE, "https://app.example.com:\uff14\uff14\uff13/x", "/"),
+    ],
+)
+def test_each_part_is_kept_where_a_browser_keeps_it(base: str, value: str, expected: str) -> None:
+    assert safe_return_to(value, base_url=base) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # WHATWG percent-encode sets: path, (special-)query and fragment differ.
+        ('/a"<>`{}^ |b', "/a%22%3C%3E%60%7B%7D%5E%20|b"),
+        ("/x?q=\"<>` '|{", "/x?q=%22%3C%3E`%20%27|{"),
+        ("/x#f\"<>` '|{", "/x#f%22%3C%3E%60%20'|{"),
+        # Leading and trailing C0 controls and spaces go; '!' is an ordinary character.
+        ("\x00 /x \x1f", "/x"),
+        ("!x", "/!x"),
+        ("/x!", "/x!"),
+        # Tab, CR and LF are removed anywhere.
+        ("/x\ry", "/xy"),
+        ("/x\ty", "/xy"),
+        ("/x\ny", "/xy"),
+        ("/\t/evil.com", "/"),
+        # A scheme starts with a letter; '.', '+' and '-' may follow (and make it foreign).
+        ("1a:x", "/1a:x"),
+        ("a.b:x", "/"),
+        ("web+app:x", "/"),
+        ("a-b:x", "/"),
+        # Dot segments in every spelling WHATWG knows.
+        ("/a/%2e/b", "/a/b"),
+        ("/a/%2E/b", "/a/b"),
+        ("/a/b/.%2e/c", "/a/c"),
+        ("/a/b/%2E./c", "/a/c"),
+        ("/a/b/%2e%2E/c", "/a/c"),
+        # A part made only of characters to encode, and '~' kept while others are encoded.
+        ('/x?"', "/x?%22"),
+        ("/x#`", "/x#%60"),
+        ("/x#<", "/x#%3C"),
+        ("/~a b", "/~a%20b"),
+        # Lone surrogates and undecodable escapes never raise.
+        ("/\udc80", "/%ED%B2%80"),
+        ("/x?\ud800#\udfff", "/x?%ED%A0%80#%ED%BF%BF"),
+        ("/%FF", "/%FF"),
+        ("/%FF%2F", "/%FF%2F"),
+    ],
+)
+def test_encoding_stripping_and_schemes(value: str, expected: str) -> None:
+    assert safe_return_to(value, base_url=BASE) == expected
+
+
+def test_length_limit_is_4096_characters() -> None:
+    at_limit = "/" + "a" * 4095
+    assert safe_return_to(at_limit, base_url=BASE) == at_limit
+    assert safe_return_to(at_limit + "a", base_url=BASE, default="/d") == "/d"
+    # The limit applies after stripping, as a browser would see the value.
+    assert safe_return_to("  " + at_limit + "\t", base_url=BASE) == at_limit
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https:/app.example.com",
+        "https:app.example.com",
+        "https://app.example.com/a\\b",
+        "//app",
+        "http://app.example.com:65536",
+        "http://[::1]x",
+    ],
+)
+def test_more_bad_base_urls(base: str) -> None:
+    with pytest.raises(ConfigurationError):
+        safe_return_to("/x", base_url=base)

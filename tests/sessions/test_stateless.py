@@ -54,10 +54,23 @@ async def test_wrong_secret_is_none() -> None:
 
 async def test_secret_rotation_reads_old_cookies() -> None:
     auth0 = Auth0Client(secret=[SECRET, OTHER_SECRET], clock=FrozenClock(T0))
-    assert (
-        await auth0.get_session(http_scope(f"__session={cookie_for(secret=OTHER_SECRET)}"))
-        is not None
-    )
+    alice = await make().get_session(http_scope(f"__session={cookie_for()}"))
+    assert alice is not None
+    bob_wire = {
+        **WIRE,
+        "user": {"sub": "auth0|bob"},
+        "internal": {"sid": "sid-2", "createdAt": int(T0)},
+    }
+    for secret, wire in ((OTHER_SECRET, WIRE), (SECRET, WIRE), (OTHER_SECRET, bob_wire)):
+        session = await auth0.get_session(
+            http_scope(f"__session={cookie_for(wire, secret=secret)}")
+        )
+        assert session is not None
+        assert session.user.sub == wire["user"]["sub"]
+        assert session.internal is not None
+        assert session.internal.sid == wire["internal"]["sid"]
+    old = await auth0.get_session(http_scope(f"__session={cookie_for(secret=OTHER_SECRET)}"))
+    assert old == alice  # the same session, whichever secret sealed it
 
 
 async def test_expired_cookie_is_none_with_15s_leeway() -> None:

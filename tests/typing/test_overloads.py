@@ -40,3 +40,12 @@ async def test_get_session_overloads() -> None:
 
     assert (await call(auth0.middleware(app), scope)).status == 204
     assert explicit is None
+
+
+async def test_async_with_gives_the_client_and_secret_values_type_check() -> None:
+    from pydantic import SecretStr
+
+    async with Auth0Client(secret=SecretStr(SECRET), client_secret=SecretStr("cs")) as auth0:
+        assert_type(auth0, Auth0Client)
+    async with Auth0Client(secret=[SecretStr(SECRET), "older-secret-" * 3]) as other:
+        assert_type(other, Auth0Client)

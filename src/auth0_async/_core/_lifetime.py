@@ -14,7 +14,14 @@ if TYPE_CHECKING:
     from ._config import SessionConfig
     from ._models import SessionData
 
-__all__ = ["EXP_LEEWAY", "IPSIE_LEEWAY", "Lifetime", "is_expired"]
+__all__ = [
+    "EXP_LEEWAY",
+    "IPSIE_LEEWAY",
+    "Lifetime",
+    "ceiling_reached",
+    "is_expired",
+    "upstream_ceiling",
+]
 
 EXP_LEEWAY = 15
 """Seconds of clock tolerance when checking a cookie's ``exp`` (as nextjs-auth0)."""
@@ -60,7 +67,7 @@ class Lifetime:
         """Whether the upstream ``session_expiry`` ceiling (less its leeway) has been reached."""
         internal = session.internal
         ceiling = internal.session_expires_at if internal is not None else None
-        return ceiling is not None and now >= ceiling - IPSIE_LEEWAY
+        return ceiling is not None and ceiling_reached(ceiling, now)
 
     def roll_due(self, session: SessionData, now: float) -> bool:
         """Whether re-issuing the cookie now would move its expiry by at least the threshold.
@@ -86,3 +93,19 @@ def is_expired(exp: Any, now: float) -> bool:
     if not isinstance(exp, (int, float)) or isinstance(exp, bool):
         return True
     return now > exp + EXP_LEEWAY
+
+
+# A plausible epoch-seconds ceiling (before the year 2286): anything else is ignored.
+_MAX_EPOCH = 10**10
+
+
+def upstream_ceiling(claim: Any) -> int | None:
+    """Read an ID token's ``session_expiry`` claim: epoch seconds, or ``None`` (absent or implausible)."""
+    if isinstance(claim, int) and not isinstance(claim, bool) and 0 < claim < _MAX_EPOCH:
+        return claim
+    return None
+
+
+def ceiling_reached(ceiling: int, now: float) -> bool:
+    """Whether an upstream ``session_expiry`` ceiling, less :data:`IPSIE_LEEWAY`, has been reached."""
+    return now >= ceiling - IPSIE_LEEWAY

@@ -9,7 +9,26 @@ if TYPE_CHECKING:
 
     from ._models import SessionData
 
-__all__ = ["RefreshCoordinator", "ReplayCache", "RequestSource", "ResponseSink", "SessionStore"]
+__all__ = [
+    "RefreshCoordinator",
+    "ReplayCache",
+    "RequestSource",
+    "ResponseSink",
+    "SecretValue",
+    "SessionStore",
+]
+
+
+class SecretValue(Protocol):
+    """A wrapped secret, such as pydantic's ``SecretStr``, accepted wherever a secret string is.
+
+    auth0_async calls ``get_secret_value()`` once, when the client is created, and
+    never shows the value in a repr, a log line or an error.
+    """
+
+    def get_secret_value(self) -> str:
+        """Return the secret string."""
+        ...
 
 
 class RequestSource(Protocol):

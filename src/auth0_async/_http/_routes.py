@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .._core._config import Routes
     from .._core._context import RequestContext
     from .._service._kernel import Kernel
+    from .._service._options import ClientOptions
     from ._callback import OnCallback
 
 __all__ = ["AuthRoutes", "Handler"]
@@ -69,6 +70,17 @@ class AuthRoutes:
         self._get = table
         self.paths = frozenset(routes.paths())
         """Every configured route path: any other path (without a trailing slash) is the app's."""
+
+    @classmethod
+    def of_client(cls, kernel: Kernel, routes: Routes, options: ClientOptions) -> AuthRoutes:
+        """Return the routes an ``Auth0Client`` with these options serves."""
+        return cls(
+            kernel,
+            routes=routes,
+            on_callback=options.on_callback,
+            no_content_profile=options.no_content_profile_response_when_unauthenticated,
+            access_token_endpoint=options.enable_access_token_endpoint,
+        )
 
     def for_scope(self, scope: Mapping[str, Any]) -> Handler | None:
         """Return the handler for an ASGI scope's method and path, or ``None``."""

@@ -8,7 +8,7 @@ than on the first login.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from .._core._config import (
     SessionConfig,
@@ -55,6 +55,26 @@ def _seconds(name: str, value: object, *, low: float = 0, high: float = 300) -> 
     return float(value)
 
 
+def _revealed(value: object) -> object:
+    # A wrapped secret (pydantic's SecretStr, ...) gives its string; anything else is checked as is.
+    get = getattr(value, "get_secret_value", None)
+    return get() if callable(get) else value
+
+
+def _secrets(secret: object) -> object:
+    if isinstance(secret, (list, tuple)):
+        return [_revealed(value) for value in secret]
+    # One wrapped secret is a list of one, so that resolve_secrets checks what it gave.
+    return [_revealed(secret)] if hasattr(secret, "get_secret_value") else secret
+
+
+def _client_secret(secret: object) -> str | None:
+    value = _revealed(secret)
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError("client_secret must be a string or have get_secret_value()")
+    return value
+
+
 def _check_path(path: object) -> None:
     if (
         not isinstance(path, str)
@@ -97,7 +117,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
     """
     env = current_env() if options.env is None else options.env
     now: Clock = options.clock or time.time
-    cipher = CookieCipher(resolve_secrets(options.secret, env))
+    cipher = CookieCipher(resolve_secrets(cast("Any", _secrets(options.secret)), env))
     domain = options.domain if options.domain is not None else env_str(env, "AUTH0_DOMAIN")
     base_urls = normalize_app_base_urls(options.app_base_url, env)
     config = options.session if options.session is not None else SessionConfig()
@@ -127,7 +147,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
         client_id=options.client_id
         if options.client_id is not None
         else env_str(env, "AUTH0_CLIENT_ID"),
-        client_secret=options.client_secret
+        client_secret=_client_secret(options.client_secret)
         if options.client_secret is not None
         else env_str(env, "AUTH0_CLIENT_SECRET"),
         signing_key=options.client_assertion_signing_key

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from .._core._lifetime import IPSIE_LEEWAY
+from .._core._lifetime import ceiling_reached, upstream_ceiling
 from .._core._models import Internal, SessionData, TokenSet, user_from_claims
 from .._exceptions import (
     Auth0Error,
@@ -56,10 +56,6 @@ class LoginResult(msgspec.Struct, frozen=True, kw_only=True):
     session: SessionData
     return_to: str
     """The validated, same-origin path the user asked to return to."""
-
-
-# A plausible epoch-seconds ceiling (before the year 2286): anything else is ignored.
-_MAX_EPOCH = 10**10
 
 
 class LoginService:
@@ -220,14 +216,9 @@ class LoginService:
         )
         now = int(self._clock())
         sid = claims.get("sid")
-        ceiling = claims.get("session_expiry")
-        session_expires_at = None
-        if isinstance(ceiling, int) and not isinstance(ceiling, bool) and 0 < ceiling < _MAX_EPOCH:
-            if ceiling <= now + IPSIE_LEEWAY:
-                raise TokenValidationError(
-                    "The upstream session has already expired (session_expiry)."
-                )
-            session_expires_at = ceiling
+        session_expires_at = upstream_ceiling(claims.get("session_expiry"))
+        if session_expires_at is not None and ceiling_reached(session_expires_at, now):
+            raise TokenValidationError("The upstream session has already expired (session_expiry).")
         session = SessionData(
             user=user_from_claims(claims),
             token_set=TokenSet(

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .._core._config import Routes, SessionConfig, TransactionCookieOptions
-    from .._core._protocols import RefreshCoordinator, SessionStore
+    from .._core._protocols import RefreshCoordinator, SecretValue, SessionStore
     from .._oidc import AuthorizationParameters
     from .._types import Clock
     from ._claims import BeforeSessionSaved
@@ -31,8 +31,8 @@ class ClientOptions:
 
     domain: str | None = None
     client_id: str | None = None
-    client_secret: str | None = None
-    secret: str | Sequence[str] | None = None
+    client_secret: str | SecretValue | None = None
+    secret: str | SecretValue | Sequence[str | SecretValue] | None = None
     app_base_url: str | Sequence[str] | None = None
     session: SessionConfig | None = None
     session_store: SessionStore | None = None
