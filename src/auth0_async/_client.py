@@ -35,9 +35,8 @@ __all__ = ["Auth0Client", "Auth0Middleware"]
 class Auth0Client:
     """Auth0 sessions for ASGI apps.
 
-    Every option left out falls back to the environment: ``AUTH0_DOMAIN``, ``AUTH0_CLIENT_ID``,
-    ``AUTH0_CLIENT_SECRET``, ``AUTH0_SECRET``, ``APP_BASE_URL``, ``AUTH0_COOKIE_*``, ... Only
-    ``secret`` is needed to read and write sessions; the others are checked when needed.
+    Options left out fall back to the environment (``AUTH0_*``, ``APP_BASE_URL``; the docs'
+    configuration page lists each). ``secret`` is checked at once, the others when needed.
 
     Methods that act on a request have two forms: without one they use the request the
     middleware bound (which sends their cookies); with ``(request, response)`` they write
@@ -52,7 +51,8 @@ class Auth0Client:
         session: lifetime and cookie options.
         session_store: keep sessions in this :class:`SessionStore` (the cookie holds an id);
             enables back-channel logout (replays shared if it is a :class:`ReplayCache`).
-        session_store_timeout, http_timeout: seconds per store call, per provider call (5).
+        session_store_timeout: seconds per session store call (default 5).
+        http_timeout: seconds per identity provider call (default 5).
         allow_insecure_requests: allow an ``http://`` domain (local testing only).
         http_client: the ``httpx.AsyncClient`` to talk to the identity provider with.
         clock: returns epoch seconds; defaults to ``time.time``.
