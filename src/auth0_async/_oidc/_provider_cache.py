@@ -133,7 +133,11 @@ class ProviderCache:
                 return metadata.revocation_endpoint
             return (await self._rfc8414.get())[0]
         except DiscoveryError as exc:
-            logger.warning("could not look up the revocation endpoint: %s", exc)
+            logger.warning(
+                "could not look up the revocation endpoint: %s",
+                exc,
+                extra={"event": "auth0_async.provider.error", "what": "revocation endpoint"},
+            )
             return None
 
     async def _refetch_jwks(self, seen_generation: int) -> bool:
@@ -165,7 +169,12 @@ class ProviderCache:
         try:
             return (parse_revocation_endpoint(body, issuer),)
         except DiscoveryError as exc:
-            logger.warning("ignored the authorization server metadata at %s: %s", url, exc)
+            logger.warning(
+                "ignored the authorization server metadata at %s: %s",
+                url,
+                exc,
+                extra={"event": "auth0_async.provider.error", "what": "RFC 8414 metadata"},
+            )
             return (None,)
 
     async def _fetch_jwks(self) -> KeySet:

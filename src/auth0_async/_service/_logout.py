@@ -80,7 +80,11 @@ class LogoutService:
         try:
             session = await self._sessions.read(ctx)
         except SessionStoreError as exc:  # still log the browser out; the record expires by itself
-            logger.warning("logout could not read the session store: %s", exc)
+            logger.warning(
+                "logout could not read the session store: %s",
+                exc,
+                extra={"event": "auth0_async.store.unavailable"},
+            )
             session = None
         origin = self._origin
         base = origin.base_url(ctx)
@@ -90,7 +94,11 @@ class LogoutService:
         try:
             await self._sessions.delete(ctx)
         except SessionStoreError as exc:  # the cookies are deleted already
-            logger.warning("logout could not delete the stored session: %s", exc)
+            logger.warning(
+                "logout could not delete the stored session: %s",
+                exc,
+                extra={"event": "auth0_async.store.unavailable"},
+            )
         self._transactions.delete_all(ctx)
         provider = self._provider
         oidc = provider.oidc()
@@ -102,7 +110,11 @@ class LogoutService:
             try:
                 await oidc.revoke(token_set.refresh_token, provider.client_auth())
             except Auth0Error as exc:
-                logger.warning("refresh token revocation failed during logout: %s", exc)
+                logger.warning(
+                    "refresh token revocation failed during logout: %s",
+                    exc,
+                    extra={"event": "auth0_async.logout.revocation_failed", "error_code": exc.code},
+                )
         return build_logout_url(
             strategy=self._strategy,
             metadata=metadata,

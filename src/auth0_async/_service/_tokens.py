@@ -52,6 +52,17 @@ __all__ = ["AccessTokenService"]
 
 logger = logging.getLogger("auth0_async")
 _REFRESH_FAILED = "The access token has expired and there was an error while trying to refresh it."
+
+
+def _log_failed_refresh(code: str, message: str) -> None:
+    # The message names the endpoint and the provider's error, never a token or the form sent.
+    logger.warning(
+        "token refresh failed: %s",
+        message,
+        extra={"event": "auth0_async.refresh.failed", "error_code": code},
+    )
+
+
 _RESULT_DECODER = msgspec.json.Decoder(RefreshedTokens)
 
 
@@ -238,7 +249,11 @@ class AccessTokenService:
                 except (TokenValidationError, TransportError) as exc:
                     # The grant already rotated the refresh token: keep the tokens (they came
                     # from the authenticated token endpoint) and drop the unverified ID token.
-                    logger.warning("refreshed ID token not accepted (%s); kept the tokens", exc)
+                    logger.warning(
+                        "refreshed ID token not accepted (%s); kept the tokens",
+                        exc,
+                        extra={"event": "auth0_async.refresh.id_token_rejected"},
+                    )
                     claims, id_token = None, None
             result = RefreshedTokens(
                 access_token=tokens.access_token,
@@ -259,8 +274,10 @@ class AccessTokenService:
         except AccessTokenError:
             raise
         except OAuthError as exc:
+            _log_failed_refresh(exc.code, exc.message)
             raise AccessTokenError("failed_to_refresh_token", _REFRESH_FAILED, cause=exc) from exc
         except (TransportError, TokenValidationError) as exc:
+            _log_failed_refresh(exc.code, exc.message)
             raise AccessTokenError(
                 "failed_to_refresh_token", f"{_REFRESH_FAILED} ({exc.message})"
             ) from exc
@@ -272,7 +289,8 @@ class AccessTokenService:
             opened = self._sealer.unseal(blob, context=binding)
         if opened is None:
             logger.warning(
-                "refused a shared refresh result: sealed for another key or user, or another secret"
+                "refused a shared refresh result: sealed for another key or user, or another secret",
+                extra={"event": "auth0_async.refresh.failed", "error_code": "unreadable_result"},
             )
             raise AccessTokenError(
                 "failed_to_refresh_token", f"{_REFRESH_FAILED} (unreadable shared result)"

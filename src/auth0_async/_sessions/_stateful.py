@@ -11,6 +11,7 @@ Every store call runs under a timeout, and failures surface as
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,17 @@ if TYPE_CHECKING:
     from .._core._protocols import SessionStore
 
 __all__ = ["StatefulSessionStore"]
+
+logger = logging.getLogger("auth0_async")
+
+
+def _log_store_error(operation: str, message: str) -> None:
+    # The operation and the error's own message only: never the session id or its data.
+    logger.warning(
+        "%s",
+        message,
+        extra={"event": "auth0_async.store.error", "operation": operation},
+    )
 
 
 class _IdCookie(msgspec.Struct, frozen=True):
@@ -71,16 +83,17 @@ class StatefulSessionStore:
         try:
             async with deadline(self._timeout):
                 return await operation
-        except SessionStoreError:
+        except SessionStoreError as exc:
+            _log_store_error(what, exc.message)
             raise
         except TimeoutError:
-            raise SessionStoreError(
-                f"the session store did not answer {what} in {self._timeout:g}s"
-            ) from None
+            message = f"the session store did not answer {what} in {self._timeout:g}s"
+            _log_store_error(what, message)
+            raise SessionStoreError(message) from None
         except Exception as exc:
-            raise SessionStoreError(
-                f"the session store failed on {what}: {type(exc).__name__}"
-            ) from exc
+            message = f"the session store failed on {what}: {type(exc).__name__}"
+            _log_store_error(what, message)
+            raise SessionStoreError(message) from exc
 
     def _session_id(self, ctx: RequestContext) -> str | None:
         value = ctx.cookie(self._cookie.name)

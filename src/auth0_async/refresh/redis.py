@@ -329,7 +329,11 @@ class RedisRefreshCoordinator:
         try:
             await self._eval(_FINISH, result_key, lock_key, outcome, _millis(ttl), token)
         except SessionStoreError as exc:
-            logger.warning("could not share a token refresh outcome through Redis: %s", exc)
+            logger.warning(
+                "could not share a token refresh outcome through Redis: %s",
+                exc,
+                extra={"event": "auth0_async.store.error", "operation": "share_refresh"},
+            )
 
     async def _eval(self, script: Script, *keys_and_args: str | bytes | int) -> object:
         return await bounded(script(self._redis, 2, *keys_and_args), self._command_timeout)
