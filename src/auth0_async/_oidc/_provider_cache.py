@@ -45,6 +45,7 @@ class Get(Protocol):
 class ProviderCache:
     """Discovery, JWKS and revocation-endpoint lookups, cached in ``clock`` time.
 
+    When a refetch fails, the last good copy is served (see :class:`CachedFetch`).
     The JWKS is refetched for an unknown ``kid`` at most once per
     ``jwks_refetch_cooldown`` seconds (a refetch already in flight is joined,
     not counted), so key rotation works while random ``kid`` values cannot
@@ -81,10 +82,17 @@ class ProviderCache:
         self._clock = clock
         self._refetch_cooldown = jwks_refetch_cooldown
         self._last_forced_refetch: float | None = None
-        self._metadata = CachedFetch(self._fetch_metadata, ttl=metadata_ttl, clock=clock)
-        self._jwks = CachedFetch(self._fetch_jwks, ttl=jwks_ttl, clock=clock)
+        self._metadata = CachedFetch(
+            self._fetch_metadata, ttl=metadata_ttl, clock=clock, name="discovery document"
+        )
+        self._jwks = CachedFetch(self._fetch_jwks, ttl=jwks_ttl, clock=clock, name="JWKS")
         # (endpoint,): a tuple, because the cache treats None as "nothing cached".
-        self._rfc8414 = CachedFetch(self._fetch_revocation_endpoint, ttl=metadata_ttl, clock=clock)
+        self._rfc8414 = CachedFetch(
+            self._fetch_revocation_endpoint,
+            ttl=metadata_ttl,
+            clock=clock,
+            name="authorization server metadata",
+        )
 
     async def metadata(self) -> ProviderMetadata:
         """Return the discovery document (see :meth:`OIDCClient.metadata`)."""

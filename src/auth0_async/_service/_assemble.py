@@ -46,12 +46,21 @@ if TYPE_CHECKING:
 
 __all__ = ["assemble_kernel"]
 
+_WEEK = 7 * 24 * 3600
 _STORE_METHODS = ("get", "set", "update", "delete", "delete_by_logout_token")
 
 
 def _seconds(name: str, value: object, *, low: float = 0, high: float = 300) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value <= high:
         raise ConfigurationError(f"{name} must be a number of seconds in ({low:g}, {high:g}]")
+    return float(value)
+
+
+def _cache_ttl(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= _WEEK:
+        raise ConfigurationError(
+            f"discovery_cache_ttl must be a number of seconds in [0, {_WEEK}] (0: no cache)"
+        )
     return float(value)
 
 
@@ -140,6 +149,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
         allow_hs256=options.allow_hs256_id_tokens,
         http_client=options.http_client,
         timeout=options.http_timeout,
+        cache_ttl=_cache_ttl(options.discovery_cache_ttl),
         clock=now,
     )
     txn_options = (

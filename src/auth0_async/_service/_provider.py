@@ -53,6 +53,7 @@ class Provider:
     __slots__ = (
         "_auth",
         "_auth_method",
+        "_cache_ttl",
         "_client_id",
         "_client_secret",
         "_clock",
@@ -78,6 +79,7 @@ class Provider:
         http_client: httpx.AsyncClient | None,
         timeout: float,
         clock: Clock,
+        cache_ttl: float = 600.0,
     ) -> None:
         if auth_method not in (None, *AUTH_METHODS):
             raise ConfigurationError(
@@ -93,6 +95,7 @@ class Provider:
         self._auth_method = auth_method
         self._http_client = http_client
         self._timeout = float(timeout)
+        self._cache_ttl = cache_ttl
         self._clock = clock
         self._oidc: OIDCClient | None = None
         self._auth: ClientAuth | None = None
@@ -151,6 +154,8 @@ class Provider:
                 http_client=self._http_client,
                 timeout=self._timeout,
                 clock=self._clock,
+                metadata_ttl=self._cache_ttl,
+                jwks_ttl=self._cache_ttl,
                 hs256_secret=self._hs256_secret,
             )
         return self._oidc
