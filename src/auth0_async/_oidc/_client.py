@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
+from .._core._tracing import Tracing
 from .._exceptions import ConfigurationError, DiscoveryError, TokenValidationError, TransportError
 from ._id_token import DEFAULT_LEEWAY, validate_id_token
 from ._jws import DEFAULT_ALGORITHMS, MIN_HS256_SECRET_BYTES
@@ -64,7 +65,8 @@ class OIDCClient:
     rotation works while random ``kid`` values cannot make us hammer the
     provider.
 
-    Every request runs under ``timeout`` seconds (both an anyio deadline and
+    Each request is traced as an ``auth0_async.provider`` span when ``tracing``
+    holds a tracer. Every request runs under ``timeout`` seconds (both an anyio deadline and
     httpx's own timeout), follows no redirects, and reads at most
     ``max_response_bytes``. A GET (discovery, JWKS, RFC 8414 metadata) that
     fails on the network or answers 500/502/503/504 is tried once more after
@@ -96,6 +98,7 @@ class OIDCClient:
         headers: Mapping[str, str] | None = None,
         hs256_secret: Secret | None = None,
         retry_backoff: float = 0.1,
+        tracing: Tracing | None = None,
     ) -> None:
         parts = urlsplit(issuer_base)
         if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -118,6 +121,7 @@ class OIDCClient:
         self._owns_http = http_client is None
         self._timeout = timeout
         self._retry_backoff = retry_backoff
+        self._tracing = tracing if tracing is not None else Tracing()
         self._clock = clock
         self._max_bytes = max_response_bytes
         self._headers = {"Accept": "application/json", **(headers or {})}
@@ -430,8 +434,12 @@ class OIDCClient:
         # identity encoding keeps the size cap honest (no decompression bombs).
         request_headers = {**self._headers, "Accept-Encoding": "identity", **(headers or {})}
         limit = self._timeout if budget is None else max(budget, 0.0)
+        attributes = {"http.request.method": method, "url.full": url, "auth0_async.request": what}
         try:
-            with anyio.fail_after(limit):
+            with (
+                self._tracing.span("auth0_async.provider", attributes) as span,
+                anyio.fail_after(limit),
+            ):
                 async with self._client().stream(
                     method,
                     url,
@@ -440,6 +448,7 @@ class OIDCClient:
                     timeout=limit,
                     follow_redirects=False,
                 ) as response:
+                    span.set_attribute("http.response.status_code", response.status_code)
                     return response.status_code, await read_capped(
                         response, limit=self._max_bytes, what=what, error=error
                     )

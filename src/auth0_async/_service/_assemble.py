@@ -23,6 +23,7 @@ from .._core._config import (
 )
 from .._core._crypto import CookieCipher
 from .._core._lifetime import Lifetime
+from .._core._tracing import Tracing
 from .._exceptions import ConfigurationError
 from .._sessions._replay import replay_cache_of
 from .._sessions._stateful import StatefulSessionStore
@@ -82,6 +83,7 @@ def _persistence(
     lifetime: Lifetime,
     clock: Clock,
     timeout: float,
+    tracing: Tracing,
 ) -> tuple[SessionPersistence, ReplayCache | None]:
     if store is None:
         stateless = CookieSessionStore(cipher=cipher, cookie=cookie, lifetime=lifetime, clock=clock)
@@ -92,7 +94,13 @@ def _persistence(
                 f"session_store must implement SessionStore ({method} is missing)"
             )
     stateful = StatefulSessionStore(
-        store=store, cipher=cipher, cookie=cookie, lifetime=lifetime, clock=clock, timeout=timeout
+        store=store,
+        cipher=cipher,
+        cookie=cookie,
+        lifetime=lifetime,
+        clock=clock,
+        timeout=timeout,
+        tracing=tracing,
     )
     return stateful, replay_cache_of(stateful)
 
@@ -114,6 +122,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
         raise ConfigurationError("session must be a SessionConfig")
     cookie = resolve_cookie(config.cookie, app_base_urls=base_urls, env=env)
     lifetime = Lifetime(config)
+    tracing = Tracing()  # empty: no spans until auth0_async.otel.instrument fills it
     sessions, replay_cache = _persistence(
         options.session_store,
         cipher=cipher,
@@ -121,6 +130,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
         lifetime=lifetime,
         clock=now,
         timeout=_seconds("session_store_timeout", options.session_store_timeout),
+        tracing=tracing,
     )
     if options.logout_strategy not in ("auto", "oidc", "v2"):
         raise ConfigurationError("logout_strategy must be 'auto', 'oidc' or 'v2'")
@@ -151,6 +161,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
         timeout=options.http_timeout,
         cache_ttl=_cache_ttl(options.discovery_cache_ttl),
         clock=now,
+        tracing=tracing,
     )
     txn_options = (
         options.transaction_cookie
@@ -183,6 +194,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
             pushed_authorization_requests=options.pushed_authorization_requests,
             sign_in_return_to_path=options.sign_in_return_to_path,
             clock=now,
+            tracing=tracing,
         ),
         logout=LogoutService(
             provider=provider,
@@ -192,6 +204,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
             strategy=options.logout_strategy,
             include_id_token_hint=options.include_id_token_hint_in_oidc_logout_url,
             replay_cache=replay_cache,
+            tracing=tracing,
         ),
         tokens=AccessTokenService(
             provider=provider,
@@ -204,6 +217,8 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
             authorization_parameters=options.authorization_parameters,
             refresh_buffer=float(options.token_refresh_buffer),
             clock=now,
+            tracing=tracing,
         ),
         clock=now,
+        tracing=tracing,
     )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from .._core._tracing import Tracing
     from .._oidc import ClientAuth
     from .._types import Clock
 
@@ -64,6 +65,7 @@ class Provider:
         "_signing_alg",
         "_signing_key",
         "_timeout",
+        "_tracing",
     )
 
     def __init__(
@@ -80,6 +82,7 @@ class Provider:
         timeout: float,
         clock: Clock,
         cache_ttl: float = 600.0,
+        tracing: Tracing | None = None,
     ) -> None:
         if auth_method not in (None, *AUTH_METHODS):
             raise ConfigurationError(
@@ -96,6 +99,7 @@ class Provider:
         self._http_client = http_client
         self._timeout = float(timeout)
         self._cache_ttl = cache_ttl
+        self._tracing = tracing
         self._clock = clock
         self._oidc: OIDCClient | None = None
         self._auth: ClientAuth | None = None
@@ -156,6 +160,7 @@ class Provider:
                 clock=self._clock,
                 metadata_ttl=self._cache_ttl,
                 jwks_ttl=self._cache_ttl,
+                tracing=self._tracing,
                 hs256_secret=self._hs256_secret,
             )
         return self._oidc
