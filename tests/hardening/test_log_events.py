@@ -74,7 +74,11 @@ def test_every_event_in_the_code_is_documented_and_every_documented_one_exists()
     documented = set(
         re.findall(
             r"^\| `(auth0_async\.[a-z_.]+)`",
-            (ROOT / "docs" / "observability.md").read_text(),
+            # the "Log events" section only (the spans have a table of their own)
+            (ROOT / "docs" / "observability.md")
+            .read_text()
+            .split("## Log events")[1]
+            .split("\n## ")[0],
             re.MULTILINE,
         )
     )
