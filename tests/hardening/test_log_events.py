@@ -281,3 +281,24 @@ async def test_a_failing_store_during_backchannel_logout_is_logged(
     [store] = named(caplog, "auth0_async.store.error")
     assert store.operation == "delete_by_logout_token"  # type: ignore[attr-defined]
     assert_no_secrets(caplog, token)
+
+
+async def test_a_refresh_failed_on_another_instance_is_logged_here_too(
+    provider: FakeProvider, caplog: pytest.LogCaptureFixture
+) -> None:
+    from auth0_async import AccessTokenError
+
+    class TimedOut:
+        async def coordinate(self, key: str, fetch: Any) -> bytes:
+            raise AccessTokenError("failed_to_refresh_token", "another instance's grant timed out")
+
+    auth0 = make_client(provider, clock=FrozenClock(T0 + 10), refresh_coordinator=TimedOut())
+    with caplog.at_level(logging.INFO, logger="auth0_async"):
+        response = await call(
+            auth0.middleware(not_found),
+            http_scope(f"__session={expired_session()}", path="/auth/access-token", scheme="https"),
+        )
+    assert response.status == 401
+    [record] = named(caplog, "auth0_async.refresh.failed")
+    assert record.error_code == "failed_to_refresh_token"  # type: ignore[attr-defined]
+    assert_no_secrets(caplog)

@@ -278,7 +278,9 @@ class AccessTokenService:
 
             try:
                 blob = await self._coordinator.coordinate(key, fetch)
-            except AccessTokenError:
+            except AccessTokenError as exc:
+                if exc.code == "failed_to_refresh_token":  # from a coordinator: another instance
+                    _log_failed_refresh(exc.code, exc.message)
                 raise
             except OAuthError as exc:
                 _log_failed_refresh(exc.code, exc.message)

@@ -269,7 +269,15 @@ class RedisRefreshCoordinator:
 
         """
         require_asyncio("RedisRefreshCoordinator")
-        return await self._local.coordinate(key, lambda: self._shared(key, fetch))
+        try:
+            return await self._local.coordinate(key, lambda: self._shared(key, fetch))
+        except SessionStoreError as exc:
+            logger.warning(
+                "could not coordinate a token refresh through Redis: %s",
+                exc,
+                extra={"event": "auth0_async.store.error", "operation": "coordinate_refresh"},
+            )
+            raise
 
     async def _shared(self, key: str, fetch: Callable[[], Awaitable[bytes]]) -> bytes:
         tag = f"{self._prefix}{{{key}}}"
