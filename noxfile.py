@@ -19,7 +19,7 @@ PEERS = ROOT / "tests" / "peers"
 PYTEST_NO_TESTS = 5
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PYTHONS = nox.project.python_versions(PYPROJECT)  # from the classifiers: 3.10 ... 3.13
-EXTRAS = "redis,starlette,fastapi,litestar,django"
+EXTRAS = "redis,starlette,fastapi,litestar,django,otel"
 UNIT = ["-m", "not e2e"]  # no real peers, browser or app processes: those run once, in `tests`
 
 
@@ -105,6 +105,17 @@ def tests_lowest(session: nox.Session) -> None:
         text
         for text in nox.project.dependency_groups(PYPROJECT, "test")
         if canonicalize_name(Requirement(text).name) not in pinned
+    ]
+    # The OpenTelemetry SDK pins the API to its own version: test the API's floor with its twin.
+    twins: dict[str, str] = {"opentelemetry-sdk": "opentelemetry-api"}
+    floors = {
+        str(canonicalize_name(text.split("==")[0])): text.split("==")[1] for text in constraints
+    }
+    tools = [
+        f"{name}=={floors[twins[name]]}"
+        if (name := canonicalize_name(Requirement(t).name)) in twins
+        else t
+        for t in tools
     ]
     constraints_file = Path(session.create_tmp()) / "lowest.txt"
     constraints_file.write_text("\n".join(constraints) + "\n")

@@ -53,6 +53,7 @@ class Auth0Client:
             enables back-channel logout (replays shared if it is a :class:`ReplayCache`).
         session_store_timeout: seconds per session store call (default 5).
         http_timeout: seconds per identity provider call (default 5).
+        discovery_cache_ttl: seconds discovery and the JWKS are cached (default 600).
         allow_insecure_requests: allow an ``http://`` domain (local testing only).
         http_client: the ``httpx.AsyncClient`` to talk to the identity provider with.
         clock: returns epoch seconds; defaults to ``time.time``.
@@ -112,6 +113,7 @@ class Auth0Client:
         transaction_cookie: TransactionCookieOptions | None = None,
         enable_parallel_transactions: bool = True,
         http_timeout: float = 5.0,
+        discovery_cache_ttl: float = 600.0,
         no_content_profile_response_when_unauthenticated: bool = False,
         token_refresh_buffer: float = 0,
         refresh_coordinator: RefreshCoordinator | None = None,
@@ -169,9 +171,8 @@ class Auth0Client:
         """Return the current user's session, or ``None`` when there is no valid one.
 
         ``request`` is a Starlette ``Request``, an ASGI scope or any :class:`RequestSource`.
-        Missing, expired, tampered or foreign-key cookies all give ``None``; reads
-        never write cookies. Writes made earlier in the same
-        request (``update_session``, token refresh) are visible.
+        Missing, expired, tampered or foreign-key cookies all give ``None``; reads never write
+        cookies. Writes made earlier in the same request (``update_session``, refresh) are visible.
 
         Raises:
             RequestContextError: called without a request outside a bound request.
@@ -271,9 +272,8 @@ class Auth0Client:
     ) -> str:
         """Start a login: store a transaction cookie and return the URL to redirect the user to.
 
-        ``return_to`` is kept only when it is same-origin. ``authorization_parameters``
-        override the configured ones for this login (the SDK's own parameters
-        cannot be overridden).
+        ``return_to`` is kept only when it is same-origin. ``authorization_parameters`` override
+        the configured ones for this login (the SDK's own parameters cannot be overridden).
 
         Raises:
             InvalidRequestError: an invalid ``max_age`` or ``scope``, or a login too

@@ -129,17 +129,19 @@ async def test_discovery_endpoint_wins_and_rfc8414_is_never_fetched() -> None:
 
 
 @pytest.mark.parametrize(
-    "respond",
+    ("respond", "requests"),
     [
-        answer(404),
-        answer(500, text="oops"),
-        answer(200, json=as_metadata(issuer="https://evil.example/")),
-        answer(200, json=as_metadata(revocation_endpoint="http://op.example.test/r")),
-        answer(200, text="not json"),
-        answer(200, json={"issuer": ISSUER}),
+        (answer(404), 1),
+        (answer(500, text="oops"), 2),  # a 5xx is tried twice (once more after a short pause)
+        (answer(200, json=as_metadata(issuer="https://evil.example/")), 1),
+        (answer(200, json=as_metadata(revocation_endpoint="http://op.example.test/r")), 1),
+        (answer(200, text="not json"), 1),
+        (answer(200, json={"issuer": ISSUER}), 1),
     ],
 )
-async def test_no_usable_rfc8414_endpoint_is_none_and_remembered(respond: Any) -> None:
+async def test_no_usable_rfc8414_endpoint_is_none_and_remembered(
+    respond: Any, requests: int
+) -> None:
     fake = fake_without_revocation()
     fake.overrides[RFC8414] = respond
     async with make(fake) as client:
@@ -147,7 +149,7 @@ async def test_no_usable_rfc8414_endpoint_is_none_and_remembered(respond: Any) -
         assert await client.revocation_endpoint() is None
         with pytest.raises(ConfigurationError, match="revocation endpoint"):
             await client.revoke("rt", AUTH)
-    assert fake.hits[RFC8414] == 1
+    assert fake.hits[RFC8414] == requests
     assert fake.hits[REVOKE] == 0
 
 
@@ -167,7 +169,7 @@ async def test_network_failure_is_none_logged_and_retried(
         assert "revocation endpoint" in caplog.text
         fake.overrides[RFC8414] = metadata
         assert await client.revocation_endpoint() == f"{fake.base}{REVOKE}"
-    assert fake.hits[RFC8414] == 2
+    assert fake.hits[RFC8414] == 3  # the failed lookup was tried twice
 
 
 async def test_rfc8414_cache_expires_with_the_metadata_ttl() -> None:

@@ -239,12 +239,17 @@ async def test_redis_down_or_hung_is_a_session_store_error(
         async with aioredis.client(server.url) as client:
             coordinator = make_coordinator(client, prefix, command_timeout=0.5)
             await anyio.to_thread.run_sync(server.stop)
-            with anyio.fail_after(5):
+            with anyio.fail_after(5), caplog.at_level(logging.WARNING, logger="auth0_async"):
                 started = anyio.current_time()
                 with pytest.raises(SessionStoreError) as caught:
                     await coordinator.coordinate(KEY, never_fetch)
                 assert anyio.current_time() - started < 2
             assert caught.value.__cause__ is not None
+            [logged] = [
+                r for r in caplog.records if getattr(r, "event", None) == "auth0_async.store.error"
+            ]
+            assert logged.operation == "coordinate_refresh"  # type: ignore[attr-defined]
+            caplog.clear()
 
             await anyio.to_thread.run_sync(server.start)
             assert await coordinator.coordinate(KEY, Fetcher(b"back")) == b"back"

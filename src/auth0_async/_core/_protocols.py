@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
+    from contextlib import AbstractContextManager
 
     from ._models import SessionData
 
@@ -16,7 +17,13 @@ __all__ = [
     "ResponseSink",
     "SecretValue",
     "SessionStore",
+    "Span",
+    "SpanValue",
+    "Tracer",
 ]
+
+SpanValue: TypeAlias = "str | int | float | bool"
+"""A span attribute's value."""
 
 
 class SecretValue(Protocol):
@@ -173,4 +180,27 @@ class ReplayCache(Protocol):
               :class:`~auth0_async.SessionStoreError` and answers 503, so the
               provider retries: a token is never accepted unremembered.
         """
+        ...
+
+
+class Span(Protocol):
+    """One traced operation, open while its ``with`` block runs."""
+
+    def set_attribute(self, key: str, value: SpanValue) -> None:
+        """Record one attribute (a status code, a count); never a token or a secret."""
+        ...
+
+
+class Tracer(Protocol):
+    """Opens spans around the slow, remote parts of auth0_async: the seam tracing plugs into.
+
+    auth0_async calls :meth:`span` for a login, a callback, a refresh, a logout,
+    each provider request and each session-store write; never on the
+    per-request session read. An exception leaving the ``with`` block marks
+    the span failed (the implementation records it). ``auth0_async.otel``
+    implements it over OpenTelemetry.
+    """
+
+    def span(self, name: str, attributes: Mapping[str, SpanValue]) -> AbstractContextManager[Span]:
+        """Return a context manager that opens the span ``name`` and closes it on exit."""
         ...

@@ -55,11 +55,18 @@ async def answer_callback(
         try:
             answer = await maybe_await(hook(error, context, session))
         except Exception:  # noqa: BLE001 (a failing hook gets a clean 500, never a traceback)
-            logger.exception("on_callback raised")
+            logger.exception(
+                "on_callback raised",
+                extra={"event": "auth0_async.hook.failed", "hook": "on_callback"},
+            )
             return RouteResponse.text(_FAILED, 500)
         if answer is not None:
             if not isinstance(answer, RouteResponse):
-                logger.error("on_callback returned %s, not a RouteResponse", type(answer).__name__)
+                logger.error(
+                    "on_callback returned %s, not a RouteResponse",
+                    type(answer).__name__,
+                    extra={"event": "auth0_async.hook.failed", "hook": "on_callback"},
+                )
                 return RouteResponse.text(_FAILED, 500)
             return answer
     if error is not None:

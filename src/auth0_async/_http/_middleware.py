@@ -86,7 +86,11 @@ class SessionMiddleware:
                     # The store is down: say so (503) rather than treat the user as logged out.
                     if started:
                         raise
-                    logger.error("session store unavailable: %s", exc)
+                    logger.error(
+                        "session store unavailable: %s",
+                        exc,
+                        extra={"event": "auth0_async.store.unavailable"},
+                    )
                     ctx.take_pending()
                     ctx.session_written = True
                     await UNAVAILABLE.send(send_with_cookies)
@@ -100,11 +104,20 @@ class SessionMiddleware:
                 ctx.take_pending()
                 response = RouteResponse.text(exc.message, 400)
             except SessionStoreError as exc:
-                logger.error("session store unavailable on %s: %s", scope.get("path"), exc)
+                logger.error(
+                    "session store unavailable on %s: %s",
+                    scope.get("path"),
+                    exc,
+                    extra={"event": "auth0_async.store.unavailable"},
+                )
                 ctx.take_pending()
                 response = UNAVAILABLE
             except Exception:  # noqa: BLE001 (an auth route must answer, never crash the server)
-                logger.exception("auth route %s failed", scope.get("path"))
+                logger.exception(
+                    "auth route %s failed",
+                    scope.get("path"),
+                    extra={"event": "auth0_async.route.failed"},
+                )
                 ctx.take_pending()
                 response = RouteResponse.text("An unexpected error occurred.", 500)
             await response.send(send_with_cookies)
@@ -119,7 +132,11 @@ class SessionMiddleware:
         try:
             await self._kernel.roll(ctx)
         except SessionStoreError as exc:  # a missed rolling touch is harmless; a 500 is not
-            logger.warning("rolling session touch skipped: %s", exc)
+            logger.warning(
+                "rolling session touch skipped: %s",
+                exc,
+                extra={"event": "auth0_async.session.roll_skipped"},
+            )
         lines = ctx.take_pending()
         if not lines and not ctx.no_store:
             return message

@@ -114,7 +114,15 @@ class AuthRoutes:
         except InvalidRequestError as exc:
             return RouteResponse.text(exc.message, 400)
         except Auth0Error as exc:
-            logger.error("login could not start: %s", exc)
+            logger.error(
+                "login could not start: %s",
+                exc,
+                extra={
+                    "event": "auth0_async.login.failed",
+                    "stage": "start",
+                    "error_code": exc.code,
+                },
+            )
             return RouteResponse.text(
                 "An error occurred while trying to initiate the login request.", 500
             )
@@ -130,7 +138,15 @@ class AuthRoutes:
             result = await self._kernel.login.complete(ctx, params)
         except Auth0Error as exc:
             if not isinstance(exc, (TransactionError, AuthorizationError)):
-                logger.warning("login callback failed: %r", exc)
+                logger.warning(
+                    "login callback failed: %r",
+                    exc,
+                    extra={
+                        "event": "auth0_async.login.failed",
+                        "stage": "callback",
+                        "error_code": exc.code,
+                    },
+                )
             context = CallbackContext(return_to=None, app_base_url=base)
             return await answer_callback(self._on_callback, exc, context, None)
         context = CallbackContext(return_to=result.return_to, app_base_url=base)
@@ -148,7 +164,11 @@ class AuthRoutes:
         except InvalidRequestError as exc:
             return RouteResponse.text(exc.message, 400)
         except Auth0Error as exc:
-            logger.error("logout could not reach the provider: %s", exc)
+            logger.error(
+                "logout could not reach the provider: %s",
+                exc,
+                extra={"event": "auth0_async.logout.failed", "error_code": exc.code},
+            )
             return RouteResponse.text(
                 exc.message
                 if isinstance(exc, ConfigurationError)
@@ -182,7 +202,11 @@ class AuthRoutes:
                 try:
                     await kernel.sessions.delete(ctx)
                 except SessionStoreError as store_exc:
-                    logger.warning("could not delete an expired session: %s", store_exc)
+                    logger.warning(
+                        "could not delete an expired session: %s",
+                        store_exc,
+                        extra={"event": "auth0_async.store.error", "operation": "delete"},
+                    )
             return RouteResponse.json({"error": {"message": exc.message, "code": exc.code}}, 401)
         expires_in = max(0, token.expires_at - int(kernel.clock())) if token.expires_at else 0
         body: dict[str, Any] = {
@@ -216,12 +240,25 @@ class AuthRoutes:
         try:
             claims = await logout.verify_logout_token(token)
         except TokenValidationError as exc:
+            logger.warning(
+                "back-channel logout token refused: %s",
+                exc.message,
+                extra={"event": "auth0_async.backchannel.rejected", "error_code": exc.code},
+            )
             return RouteResponse.text(f"Invalid logout token: {exc.message}", 400)
         except DiscoveryError as exc:
-            logger.error("back-channel logout could not fetch the provider's keys: %s", exc)
+            logger.error(
+                "back-channel logout could not fetch the provider's keys: %s",
+                exc,
+                extra={"event": "auth0_async.backchannel.failed", "error_code": exc.code},
+            )
             return RouteResponse.text("The identity provider's keys could not be fetched.", 503)
         except SessionStoreError as exc:  # the shared jti memory, before anything was deleted
-            logger.error("back-channel logout could not check the token for replay: %s", exc)
+            logger.error(
+                "back-channel logout could not check the token for replay: %s",
+                exc,
+                extra={"event": "auth0_async.backchannel.failed", "error_code": exc.code},
+            )
             return RouteResponse.text("The session store is unavailable.", 503)
         if not logout.can_end_sessions:
             return RouteResponse.text(
@@ -232,7 +269,15 @@ class AuthRoutes:
         try:
             count = await logout.end_sessions(claims)
         except SessionStoreError as exc:
-            logger.error("back-channel logout could not reach the session store: %s", exc)
+            logger.error(
+                "back-channel logout could not reach the session store: %s",
+                exc,
+                extra={"event": "auth0_async.backchannel.failed", "error_code": exc.code},
+            )
             return RouteResponse.text("The session store is unavailable.", 503)
-        logger.info("back-channel logout deleted %d session(s)", count)
+        logger.info(
+            "back-channel logout deleted %d session(s)",
+            count,
+            extra={"event": "auth0_async.backchannel.completed", "sessions": count},
+        )
         return RouteResponse.empty(204)

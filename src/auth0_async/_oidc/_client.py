@@ -12,6 +12,7 @@ sees an httpx exception.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
+from .._core._tracing import Tracing
 from .._exceptions import ConfigurationError, DiscoveryError, TokenValidationError, TransportError
 from ._id_token import DEFAULT_LEEWAY, validate_id_token
 from ._jws import DEFAULT_ALGORITHMS, MIN_HS256_SECRET_BYTES
@@ -45,6 +47,11 @@ __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "OIDCClient"]
 
 DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
 """Largest provider response read (1 MiB, as nextjs-auth0)."""
+GET_ATTEMPTS = 2
+"""Attempts at an idempotent GET (discovery, JWKS, RFC 8414 metadata); POSTs are sent once."""
+_RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+logger = logging.getLogger("auth0_async")
 
 
 class OIDCClient:
@@ -58,9 +65,12 @@ class OIDCClient:
     rotation works while random ``kid`` values cannot make us hammer the
     provider.
 
-    Every request runs under ``timeout`` seconds (both an anyio deadline and
+    Each request is traced as an ``auth0_async.provider`` span when ``tracing``
+    holds a tracer. Every request runs under ``timeout`` seconds (both an anyio deadline and
     httpx's own timeout), follows no redirects, and reads at most
-    ``max_response_bytes``. If ``http_client`` is ``None`` one is created on
+    ``max_response_bytes``. A GET (discovery, JWKS, RFC 8414 metadata) that
+    fails on the network or answers 500/502/503/504 is tried once more after
+    ``retry_backoff`` seconds, within the same ``timeout``; a POST never is. If ``http_client`` is ``None`` one is created on
     first use and closed by :meth:`aclose`; a given client is never closed.
 
     ``hs256_secret`` (the client secret) makes ID and logout tokens signed
@@ -87,13 +97,15 @@ class OIDCClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         headers: Mapping[str, str] | None = None,
         hs256_secret: Secret | None = None,
+        retry_backoff: float = 0.1,
+        tracing: Tracing | None = None,
     ) -> None:
         parts = urlsplit(issuer_base)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ConfigurationError("issuer_base must be an absolute http(s) URL")
         if timeout <= 0 or max_response_bytes <= 0:
             raise ConfigurationError("timeout and max_response_bytes must be positive")
-        if min(metadata_ttl, jwks_ttl, jwks_refetch_cooldown) < 0:
+        if min(metadata_ttl, jwks_ttl, jwks_refetch_cooldown, retry_backoff) < 0:
             raise ConfigurationError("cache durations must not be negative")
         if (
             hs256_secret is not None
@@ -108,6 +120,8 @@ class OIDCClient:
         self._http = http_client
         self._owns_http = http_client is None
         self._timeout = timeout
+        self._retry_backoff = retry_backoff
+        self._tracing = tracing if tracing is not None else Tracing()
         self._clock = clock
         self._max_bytes = max_response_bytes
         self._headers = {"Accept": "application/json", **(headers or {})}
@@ -353,7 +367,37 @@ class OIDCClient:
     # -- transport ---------------------------------------------------------------------
 
     async def _get(self, url: str, *, what: str) -> tuple[int, bytes]:
-        return await self._send("GET", url, what=what, error=DiscoveryError)
+        # Idempotent, so worth a second try; both tries fit in one timeout.
+        give_up_at = anyio.current_time() + self._timeout
+        attempt = 1
+        while True:
+            remaining = give_up_at - anyio.current_time()
+            try:
+                status, body = await self._send(
+                    "GET", url, what=what, error=DiscoveryError, budget=remaining
+                )
+            except DiscoveryError as exc:
+                if not isinstance(exc.__cause__, httpx.TransportError):
+                    raise  # our deadline passed, or the answer was too large: no retry helps
+                failure: DiscoveryError | None = exc
+                reason = exc.message
+            else:
+                if status not in _RETRY_STATUSES:
+                    return status, body
+                failure, reason = None, f"HTTP {status}"
+            pause = self._retry_backoff * attempt
+            if attempt >= GET_ATTEMPTS or give_up_at - anyio.current_time() - pause <= 0:
+                if failure is not None:
+                    raise failure
+                return status, body
+            logger.info(
+                "retrying the %s: %s",
+                what,
+                reason,
+                extra={"event": "auth0_async.provider.retry", "what": what},
+            )
+            await anyio.sleep(pause)
+            attempt += 1
 
     async def _post(
         self,
@@ -384,20 +428,27 @@ class OIDCClient:
         error: type[TransportError],
         data: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        budget: float | None = None,
     ) -> tuple[int, bytes]:
         # Only the URL goes into messages: bodies and headers may hold secrets.
         # identity encoding keeps the size cap honest (no decompression bombs).
         request_headers = {**self._headers, "Accept-Encoding": "identity", **(headers or {})}
+        limit = self._timeout if budget is None else max(budget, 0.0)
+        attributes = {"http.request.method": method, "url.full": url, "auth0_async.request": what}
         try:
-            with anyio.fail_after(self._timeout):
+            with (
+                self._tracing.span("auth0_async.provider", attributes) as span,
+                anyio.fail_after(limit),
+            ):
                 async with self._client().stream(
                     method,
                     url,
                     data=data,
                     headers=request_headers,
-                    timeout=self._timeout,
+                    timeout=limit,
                     follow_redirects=False,
                 ) as response:
+                    span.set_attribute("http.response.status_code", response.status_code)
                     return response.status_code, await read_capped(
                         response, limit=self._max_bytes, what=what, error=error
                     )

@@ -45,6 +45,7 @@ class Get(Protocol):
 class ProviderCache:
     """Discovery, JWKS and revocation-endpoint lookups, cached in ``clock`` time.
 
+    When a refetch fails, the last good copy is served (see :class:`CachedFetch`).
     The JWKS is refetched for an unknown ``kid`` at most once per
     ``jwks_refetch_cooldown`` seconds (a refetch already in flight is joined,
     not counted), so key rotation works while random ``kid`` values cannot
@@ -81,10 +82,17 @@ class ProviderCache:
         self._clock = clock
         self._refetch_cooldown = jwks_refetch_cooldown
         self._last_forced_refetch: float | None = None
-        self._metadata = CachedFetch(self._fetch_metadata, ttl=metadata_ttl, clock=clock)
-        self._jwks = CachedFetch(self._fetch_jwks, ttl=jwks_ttl, clock=clock)
+        self._metadata = CachedFetch(
+            self._fetch_metadata, ttl=metadata_ttl, clock=clock, name="discovery document"
+        )
+        self._jwks = CachedFetch(self._fetch_jwks, ttl=jwks_ttl, clock=clock, name="JWKS")
         # (endpoint,): a tuple, because the cache treats None as "nothing cached".
-        self._rfc8414 = CachedFetch(self._fetch_revocation_endpoint, ttl=metadata_ttl, clock=clock)
+        self._rfc8414 = CachedFetch(
+            self._fetch_revocation_endpoint,
+            ttl=metadata_ttl,
+            clock=clock,
+            name="authorization server metadata",
+        )
 
     async def metadata(self) -> ProviderMetadata:
         """Return the discovery document (see :meth:`OIDCClient.metadata`)."""
@@ -133,7 +141,11 @@ class ProviderCache:
                 return metadata.revocation_endpoint
             return (await self._rfc8414.get())[0]
         except DiscoveryError as exc:
-            logger.warning("could not look up the revocation endpoint: %s", exc)
+            logger.warning(
+                "could not look up the revocation endpoint: %s",
+                exc,
+                extra={"event": "auth0_async.provider.error", "what": "revocation endpoint"},
+            )
             return None
 
     async def _refetch_jwks(self, seen_generation: int) -> bool:
@@ -165,7 +177,12 @@ class ProviderCache:
         try:
             return (parse_revocation_endpoint(body, issuer),)
         except DiscoveryError as exc:
-            logger.warning("ignored the authorization server metadata at %s: %s", url, exc)
+            logger.warning(
+                "ignored the authorization server metadata at %s: %s",
+                url,
+                exc,
+                extra={"event": "auth0_async.provider.error", "what": "RFC 8414 metadata"},
+            )
             return (None,)
 
     async def _fetch_jwks(self) -> KeySet:

@@ -23,6 +23,7 @@ from .._core._config import (
 )
 from .._core._crypto import CookieCipher
 from .._core._lifetime import Lifetime
+from .._core._tracing import Tracing
 from .._exceptions import ConfigurationError
 from .._sessions._replay import replay_cache_of
 from .._sessions._stateful import StatefulSessionStore
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = ["assemble_kernel"]
 
+_WEEK = 7 * 24 * 3600
 _STORE_METHODS = ("get", "set", "update", "delete", "delete_by_logout_token")
 
 
@@ -75,6 +77,14 @@ def _client_secret(secret: object) -> str | None:
     return value
 
 
+def _cache_ttl(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= _WEEK:
+        raise ConfigurationError(
+            f"discovery_cache_ttl must be a number of seconds in [0, {_WEEK}] (0: no cache)"
+        )
+    return float(value)
+
+
 def _check_path(path: object) -> None:
     if (
         not isinstance(path, str)
@@ -93,6 +103,7 @@ def _persistence(
     lifetime: Lifetime,
     clock: Clock,
     timeout: float,
+    tracing: Tracing,
 ) -> tuple[SessionPersistence, ReplayCache | None]:
     if store is None:
         stateless = CookieSessionStore(cipher=cipher, cookie=cookie, lifetime=lifetime, clock=clock)
@@ -103,7 +114,13 @@ def _persistence(
                 f"session_store must implement SessionStore ({method} is missing)"
             )
     stateful = StatefulSessionStore(
-        store=store, cipher=cipher, cookie=cookie, lifetime=lifetime, clock=clock, timeout=timeout
+        store=store,
+        cipher=cipher,
+        cookie=cookie,
+        lifetime=lifetime,
+        clock=clock,
+        timeout=timeout,
+        tracing=tracing,
     )
     return stateful, replay_cache_of(stateful)
 
@@ -125,6 +142,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
         raise ConfigurationError("session must be a SessionConfig")
     cookie = resolve_cookie(config.cookie, app_base_urls=base_urls, env=env)
     lifetime = Lifetime(config)
+    tracing = Tracing()  # empty: no spans until auth0_async.otel.instrument fills it
     sessions, replay_cache = _persistence(
         options.session_store,
         cipher=cipher,
@@ -132,6 +150,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
         lifetime=lifetime,
         clock=now,
         timeout=_seconds("session_store_timeout", options.session_store_timeout),
+        tracing=tracing,
     )
     if options.logout_strategy not in ("auto", "oidc", "v2"):
         raise ConfigurationError("logout_strategy must be 'auto', 'oidc' or 'v2'")
@@ -160,7 +179,9 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
         allow_hs256=options.allow_hs256_id_tokens,
         http_client=options.http_client,
         timeout=options.http_timeout,
+        cache_ttl=_cache_ttl(options.discovery_cache_ttl),
         clock=now,
+        tracing=tracing,
     )
     txn_options = (
         options.transaction_cookie
@@ -193,6 +214,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
             pushed_authorization_requests=options.pushed_authorization_requests,
             sign_in_return_to_path=options.sign_in_return_to_path,
             clock=now,
+            tracing=tracing,
         ),
         logout=LogoutService(
             provider=provider,
@@ -202,6 +224,7 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
             strategy=options.logout_strategy,
             include_id_token_hint=options.include_id_token_hint_in_oidc_logout_url,
             replay_cache=replay_cache,
+            tracing=tracing,
         ),
         tokens=AccessTokenService(
             provider=provider,
@@ -214,6 +237,8 @@ def assemble_kernel(options: ClientOptions, *, callback_path: str | None) -> Ker
             authorization_parameters=options.authorization_parameters,
             refresh_buffer=float(options.token_refresh_buffer),
             clock=now,
+            tracing=tracing,
         ),
         clock=now,
+        tracing=tracing,
     )

@@ -27,6 +27,10 @@ async def allow_roll(hook: BeforeSessionRolled, ctx: RequestContext) -> bool:
     try:
         result = await maybe_await(hook(request_source(ctx)))
     except Exception:
-        logger.warning("before_session_rolled raised; rolling the session anyway", exc_info=True)
+        logger.warning(
+            "before_session_rolled raised; rolling the session anyway",
+            exc_info=True,
+            extra={"event": "auth0_async.hook.failed", "hook": "before_session_rolled"},
+        )
         return True
     return bool(result)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .._core._context import RequestContext
     from .._core._lifetime import Lifetime
     from .._core._models import SessionData
+    from .._core._tracing import Tracing
     from .._sessions._persistence import SessionPersistence
     from .._types import Clock
     from ._login import LoginService
@@ -50,6 +51,7 @@ class Kernel:
         "session_config",
         "sessions",
         "tokens",
+        "tracing",
     )
 
     def __init__(
@@ -65,6 +67,7 @@ class Kernel:
         logout: LogoutService,
         tokens: AccessTokenService,
         clock: Clock,
+        tracing: Tracing,
     ) -> None:
         self.sessions = sessions
         self.read = sessions.read
@@ -78,6 +81,8 @@ class Kernel:
         self.logout = logout
         self.tokens = tokens
         self.clock = clock
+        self.tracing = tracing
+        """The tracer slot the services share (``auth0_async.otel.instrument`` fills it)."""
         # One context variable and one scope key per kernel: two clients in one app never
         # see each other's requests.
         self.scope_key = f"auth0_async.context.{id(self):x}"

@@ -14,6 +14,7 @@ import msgspec
 
 from .._core._lifetime import ceiling_reached, upstream_ceiling
 from .._core._models import Internal, SessionData, TokenSet, user_from_claims
+from .._core._tracing import Tracing
 from .._exceptions import (
     Auth0Error,
     AuthorizationError,
@@ -70,6 +71,7 @@ class LoginService:
         "_provider",
         "_sessions",
         "_sign_in_return_to",
+        "_tracing",
         "_transactions",
     )
 
@@ -85,7 +87,9 @@ class LoginService:
         pushed_authorization_requests: bool,
         sign_in_return_to_path: str,
         clock: Callable[[], float],
+        tracing: Tracing | None = None,
     ) -> None:
+        self._tracing = tracing if tracing is not None else Tracing()
         self._provider = provider
         self._sessions = sessions
         self._transactions = transactions
@@ -114,47 +118,50 @@ class LoginService:
             ConfigurationError: client id or credentials are missing.
 
         """
-        origin = self._origin
-        base = origin.base_url(ctx)
-        path = origin.safe_path(return_to, base, self._sign_in_return_to)
-        provider = self._provider
-        oidc = provider.oidc()
-        client_id = provider.client_id
-        state, nonce, verifier = new_state(), new_nonce(), new_code_verifier()
-        params = build_authorization_params(
-            client_id=client_id,
-            redirect_uri=origin.redirect_uri(base),
-            state=state,
-            nonce=nonce,
-            code_challenge=code_challenge_s256(verifier),
-            configured=self._parameters,
-            query=query,
-        )
-        max_age = params.get("max_age")
-        # Sealed first: a transaction too large for its cookie is refused before any I/O.
-        sealed = self._transactions.seal(
-            TransactionState(
+        with self._tracing.span("auth0_async.login"):
+            origin = self._origin
+            base = origin.base_url(ctx)
+            path = origin.safe_path(return_to, base, self._sign_in_return_to)
+            provider = self._provider
+            oidc = provider.oidc()
+            client_id = provider.client_id
+            state, nonce, verifier = new_state(), new_nonce(), new_code_verifier()
+            params = build_authorization_params(
+                client_id=client_id,
+                redirect_uri=origin.redirect_uri(base),
                 state=state,
                 nonce=nonce,
-                code_verifier=verifier,
-                return_to=path,
-                max_age=int(max_age) if max_age is not None else None,
-                scope=params.get("scope"),
-                audience=params.get("audience"),
+                code_challenge=code_challenge_s256(verifier),
+                configured=self._parameters,
+                query=query,
             )
-        )
-        metadata = await oidc.metadata()
-        if self._par:
-            if not metadata.pushed_authorization_request_endpoint:
-                raise ConfigurationError(
-                    "pushed authorization requests are not supported by the provider"
+            max_age = params.get("max_age")
+            # Sealed first: a transaction too large for its cookie is refused before any I/O.
+            sealed = self._transactions.seal(
+                TransactionState(
+                    state=state,
+                    nonce=nonce,
+                    code_verifier=verifier,
+                    return_to=path,
+                    max_age=int(max_age) if max_age is not None else None,
+                    scope=params.get("scope"),
+                    audience=params.get("audience"),
                 )
-            request_uri = await oidc.pushed_authorization_request(params, provider.client_auth())
-            url = par_authorization_url(metadata, client_id=client_id, request_uri=request_uri)
-        else:
-            url = authorization_url(metadata, params)
-        self._transactions.save(ctx, sealed)
-        return url
+            )
+            metadata = await oidc.metadata()
+            if self._par:
+                if not metadata.pushed_authorization_request_endpoint:
+                    raise ConfigurationError(
+                        "pushed authorization requests are not supported by the provider"
+                    )
+                request_uri = await oidc.pushed_authorization_request(
+                    params, provider.client_auth()
+                )
+                url = par_authorization_url(metadata, client_id=client_id, request_uri=request_uri)
+            else:
+                url = authorization_url(metadata, params)
+            self._transactions.save(ctx, sealed)
+            return url
 
     async def complete(self, ctx: RequestContext, params: Mapping[str, str]) -> LoginResult:
         """Finish a login from the callback's parameters and queue the new session cookie.
@@ -167,20 +174,21 @@ class LoginService:
             TokenValidationError: the ID token is invalid.
 
         """
-        state = params.get("state")
-        if not state:
-            raise MissingStateError("The state parameter is missing.")
-        txn = self._transactions.get(ctx, state)
-        if txn is None:
-            raise InvalidStateError("The state parameter is invalid.")
-        try:
-            session = await self._exchange(ctx, params, txn)
-        except Auth0Error:
+        with self._tracing.span("auth0_async.callback"):
+            state = params.get("state")
+            if not state:
+                raise MissingStateError("The state parameter is missing.")
+            txn = self._transactions.get(ctx, state)
+            if txn is None:
+                raise InvalidStateError("The state parameter is invalid.")
+            try:
+                session = await self._exchange(ctx, params, txn)
+            except Auth0Error:
+                self._transactions.delete(ctx, state)
+                raise
+            await self._sessions.write(ctx, session, is_new=True)
             self._transactions.delete(ctx, state)
-            raise
-        await self._sessions.write(ctx, session, is_new=True)
-        self._transactions.delete(ctx, state)
-        return LoginResult(session=session, return_to=txn.return_to)
+            return LoginResult(session=session, return_to=txn.return_to)
 
     async def _exchange(
         self, ctx: RequestContext, params: Mapping[str, str], txn: TransactionState

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
+from .._core._tracing import Tracing
 from .._exceptions import Auth0Error, SessionStoreError
 from .._oidc import JtiCache, build_logout_url
 from .._sessions._stateful import StatefulSessionStore
@@ -34,6 +35,7 @@ class LogoutService:
         "_seen_jti",
         "_sessions",
         "_strategy",
+        "_tracing",
         "_transactions",
     )
 
@@ -47,7 +49,9 @@ class LogoutService:
         strategy: Literal["auto", "oidc", "v2"],
         include_id_token_hint: bool,
         replay_cache: ReplayCache | None,
+        tracing: Tracing | None = None,
     ) -> None:
+        self._tracing = tracing if tracing is not None else Tracing()
         self._provider = provider
         self._sessions = sessions
         self._transactions = transactions
@@ -77,46 +81,70 @@ class LogoutService:
             ConfigurationError: ``oidc`` logout without an ``end_session_endpoint``.
 
         """
-        try:
-            session = await self._sessions.read(ctx)
-        except SessionStoreError as exc:  # still log the browser out; the record expires by itself
-            logger.warning("logout could not read the session store: %s", exc)
-            session = None
-        origin = self._origin
-        base = origin.base_url(ctx)
-        target = base
-        if return_to is not None:
-            target = origin_of(base) + origin.safe_path(return_to, base, urlsplit(base).path or "/")
-        try:
-            await self._sessions.delete(ctx)
-        except SessionStoreError as exc:  # the cookies are deleted already
-            logger.warning("logout could not delete the stored session: %s", exc)
-        self._transactions.delete_all(ctx)
-        provider = self._provider
-        oidc = provider.oidc()
-        client_id = provider.client_id
-        metadata = await oidc.metadata()
-        token_set = session.token_set if session is not None else None
-        # revocation_endpoint() never raises; it may read the RFC 8414 metadata.
-        if token_set is not None and token_set.refresh_token and await oidc.revocation_endpoint():
+        with self._tracing.span("auth0_async.logout"):
             try:
-                await oidc.revoke(token_set.refresh_token, provider.client_auth())
-            except Auth0Error as exc:
-                logger.warning("refresh token revocation failed during logout: %s", exc)
-        return build_logout_url(
-            strategy=self._strategy,
-            metadata=metadata,
-            client_id=client_id,
-            return_to=target,
-            id_token_hint=token_set.id_token
-            if token_set is not None and self._id_token_hint
-            else None,
-            logout_hint=session.internal.sid
-            if session is not None and session.internal is not None
-            else None,
-            state=state,
-            federated=federated,
-        )
+                session = await self._sessions.read(ctx)
+            except (
+                SessionStoreError
+            ) as exc:  # still log the browser out; the record expires by itself
+                logger.warning(
+                    "logout could not read the session store: %s",
+                    exc,
+                    extra={"event": "auth0_async.store.unavailable"},
+                )
+                session = None
+            origin = self._origin
+            base = origin.base_url(ctx)
+            target = base
+            if return_to is not None:
+                target = origin_of(base) + origin.safe_path(
+                    return_to, base, urlsplit(base).path or "/"
+                )
+            try:
+                await self._sessions.delete(ctx)
+            except SessionStoreError as exc:  # the cookies are deleted already
+                logger.warning(
+                    "logout could not delete the stored session: %s",
+                    exc,
+                    extra={"event": "auth0_async.store.unavailable"},
+                )
+            self._transactions.delete_all(ctx)
+            provider = self._provider
+            oidc = provider.oidc()
+            client_id = provider.client_id
+            metadata = await oidc.metadata()
+            token_set = session.token_set if session is not None else None
+            # revocation_endpoint() never raises; it may read the RFC 8414 metadata.
+            if (
+                token_set is not None
+                and token_set.refresh_token
+                and await oidc.revocation_endpoint()
+            ):
+                try:
+                    await oidc.revoke(token_set.refresh_token, provider.client_auth())
+                except Auth0Error as exc:
+                    logger.warning(
+                        "refresh token revocation failed during logout: %s",
+                        exc,
+                        extra={
+                            "event": "auth0_async.logout.revocation_failed",
+                            "error_code": exc.code,
+                        },
+                    )
+            return build_logout_url(
+                strategy=self._strategy,
+                metadata=metadata,
+                client_id=client_id,
+                return_to=target,
+                id_token_hint=token_set.id_token
+                if token_set is not None and self._id_token_hint
+                else None,
+                logout_hint=session.internal.sid
+                if session is not None and session.internal is not None
+                else None,
+                state=state,
+                federated=federated,
+            )
 
     async def verify_logout_token(self, token: str) -> dict[str, Any]:
         """Verify a back-channel logout token, refusing replays; return its claims.

@@ -56,6 +56,7 @@ class ClientOptions:
     transaction_cookie: TransactionCookieOptions | None = None
     enable_parallel_transactions: bool = True
     http_timeout: float = 5.0
+    discovery_cache_ttl: float = 600.0
     no_content_profile_response_when_unauthenticated: bool = False
     token_refresh_buffer: float = 0
     refresh_coordinator: RefreshCoordinator | None = None

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from .._core._tracing import Tracing
     from .._oidc import ClientAuth
     from .._types import Clock
 
@@ -53,6 +54,7 @@ class Provider:
     __slots__ = (
         "_auth",
         "_auth_method",
+        "_cache_ttl",
         "_client_id",
         "_client_secret",
         "_clock",
@@ -63,6 +65,7 @@ class Provider:
         "_signing_alg",
         "_signing_key",
         "_timeout",
+        "_tracing",
     )
 
     def __init__(
@@ -78,6 +81,8 @@ class Provider:
         http_client: httpx.AsyncClient | None,
         timeout: float,
         clock: Clock,
+        cache_ttl: float = 600.0,
+        tracing: Tracing | None = None,
     ) -> None:
         if auth_method not in (None, *AUTH_METHODS):
             raise ConfigurationError(
@@ -93,6 +98,8 @@ class Provider:
         self._auth_method = auth_method
         self._http_client = http_client
         self._timeout = float(timeout)
+        self._cache_ttl = cache_ttl
+        self._tracing = tracing
         self._clock = clock
         self._oidc: OIDCClient | None = None
         self._auth: ClientAuth | None = None
@@ -151,6 +158,9 @@ class Provider:
                 http_client=self._http_client,
                 timeout=self._timeout,
                 clock=self._clock,
+                metadata_ttl=self._cache_ttl,
+                jwks_ttl=self._cache_ttl,
+                tracing=self._tracing,
                 hs256_secret=self._hs256_secret,
             )
         return self._oidc

@@ -28,6 +28,7 @@ from .._core._access_tokens import (
     original_identity,
     select_token_set,
 )
+from .._core._tracing import Tracing
 from .._exceptions import (
     AccessTokenError,
     OAuthError,
@@ -52,6 +53,17 @@ __all__ = ["AccessTokenService"]
 
 logger = logging.getLogger("auth0_async")
 _REFRESH_FAILED = "The access token has expired and there was an error while trying to refresh it."
+
+
+def _log_failed_refresh(code: str, message: str) -> None:
+    # The message names the endpoint and the provider's error, never a token or the form sent.
+    logger.warning(
+        "token refresh failed: %s",
+        message,
+        extra={"event": "auth0_async.refresh.failed", "error_code": code},
+    )
+
+
 _RESULT_DECODER = msgspec.json.Decoder(RefreshedTokens)
 
 
@@ -80,6 +92,7 @@ class AccessTokenService:
         "_scope_config",
         "_sealer",
         "_sessions",
+        "_tracing",
     )
 
     def __init__(
@@ -93,7 +106,9 @@ class AccessTokenService:
         authorization_parameters: AuthorizationParameters | None,
         refresh_buffer: float,
         clock: Callable[[], float],
+        tracing: Tracing | None = None,
     ) -> None:
+        self._tracing = tracing if tracing is not None else Tracing()
         self._provider = provider
         self._sessions = sessions
         self._claims = claims
@@ -215,71 +230,88 @@ class AccessTokenService:
     async def _refresh(
         self, session: SessionData, refresh_token: str, *, audience: str | None, scope: str | None
     ) -> RefreshedTokens:
-        material = "\0".join((refresh_token, audience or "", scope or ""))
-        key = hashlib.sha256(material.encode("utf-8")).hexdigest()
-        binding = _binding(key, session)
-        in_process = self._in_process
-        provider = self._provider
+        with self._tracing.span("auth0_async.refresh"):
+            material = "\0".join((refresh_token, audience or "", scope or ""))
+            key = hashlib.sha256(material.encode("utf-8")).hexdigest()
+            binding = _binding(key, session)
+            in_process = self._in_process
+            provider = self._provider
 
-        async def fetch() -> bytes:
-            oidc = provider.oidc()
-            # Make sure the keys are at hand before the grant spends the refresh token.
-            await oidc.jwks()
-            form = refresh_token_form(refresh_token=refresh_token, scope=scope, audience=audience)
-            body = await oidc.token_request(form, provider.client_auth())
-            tokens = parse_token_response(body)
-            claims: dict[str, Any] | None = None
-            id_token = tokens.id_token
-            if id_token:
-                try:
-                    claims = await oidc.verify_id_token(
-                        id_token, client_id=provider.client_id, nonce=None
-                    )
-                except (TokenValidationError, TransportError) as exc:
-                    # The grant already rotated the refresh token: keep the tokens (they came
-                    # from the authenticated token endpoint) and drop the unverified ID token.
-                    logger.warning("refreshed ID token not accepted (%s); kept the tokens", exc)
-                    claims, id_token = None, None
-            result = RefreshedTokens(
-                access_token=tokens.access_token,
-                expires_at=tokens.expires_at(self._clock()) or 0,
-                token_type=tokens.token_type,
-                scope=tokens.scope,
-                refresh_token=tokens.refresh_token,
-                id_token=id_token,
-                claims=claims,
-            )
-            encoded = msgspec.json.encode(result)
+            async def fetch() -> bytes:
+                oidc = provider.oidc()
+                # Make sure the keys are at hand before the grant spends the refresh token.
+                await oidc.jwks()
+                form = refresh_token_form(
+                    refresh_token=refresh_token, scope=scope, audience=audience
+                )
+                body = await oidc.token_request(form, provider.client_auth())
+                tokens = parse_token_response(body)
+                claims: dict[str, Any] | None = None
+                id_token = tokens.id_token
+                if id_token:
+                    try:
+                        claims = await oidc.verify_id_token(
+                            id_token, client_id=provider.client_id, nonce=None
+                        )
+                    except (TokenValidationError, TransportError) as exc:
+                        # The grant already rotated the refresh token: keep the tokens (they came
+                        # from the authenticated token endpoint) and drop the unverified ID token.
+                        logger.warning(
+                            "refreshed ID token not accepted (%s); kept the tokens",
+                            exc,
+                            extra={"event": "auth0_async.refresh.id_token_rejected"},
+                        )
+                        claims, id_token = None, None
+                result = RefreshedTokens(
+                    access_token=tokens.access_token,
+                    expires_at=tokens.expires_at(self._clock()) or 0,
+                    token_type=tokens.token_type,
+                    scope=tokens.scope,
+                    refresh_token=tokens.refresh_token,
+                    id_token=id_token,
+                    claims=claims,
+                )
+                encoded = msgspec.json.encode(result)
+                if in_process:
+                    return b"%b\n%b" % (binding, encoded)
+                return self._sealer.seal(encoded, context=binding)
+
+            try:
+                blob = await self._coordinator.coordinate(key, fetch)
+            except AccessTokenError as exc:
+                if exc.code == "failed_to_refresh_token":  # from a coordinator: another instance
+                    _log_failed_refresh(exc.code, exc.message)
+                raise
+            except OAuthError as exc:
+                _log_failed_refresh(exc.code, exc.message)
+                raise AccessTokenError(
+                    "failed_to_refresh_token", _REFRESH_FAILED, cause=exc
+                ) from exc
+            except (TransportError, TokenValidationError) as exc:
+                _log_failed_refresh(exc.code, exc.message)
+                raise AccessTokenError(
+                    "failed_to_refresh_token", f"{_REFRESH_FAILED} ({exc.message})"
+                ) from exc
+            # A result sealed for another key or user (copied within a shared store) does not open.
             if in_process:
-                return b"%b\n%b" % (binding, encoded)
-            return self._sealer.seal(encoded, context=binding)
-
-        try:
-            blob = await self._coordinator.coordinate(key, fetch)
-        except AccessTokenError:
-            raise
-        except OAuthError as exc:
-            raise AccessTokenError("failed_to_refresh_token", _REFRESH_FAILED, cause=exc) from exc
-        except (TransportError, TokenValidationError) as exc:
-            raise AccessTokenError(
-                "failed_to_refresh_token", f"{_REFRESH_FAILED} ({exc.message})"
-            ) from exc
-        # A result sealed for another key or user (copied within a shared store) does not open.
-        if in_process:
-            bound_to, _, opened_or_none = blob.partition(b"\n")
-            opened = opened_or_none if bound_to == binding else None
-        else:
-            opened = self._sealer.unseal(blob, context=binding)
-        if opened is None:
-            logger.warning(
-                "refused a shared refresh result: sealed for another key or user, or another secret"
-            )
-            raise AccessTokenError(
-                "failed_to_refresh_token", f"{_REFRESH_FAILED} (unreadable shared result)"
-            )
-        try:
-            return _RESULT_DECODER.decode(opened)
-        except msgspec.DecodeError:
-            raise AccessTokenError(
-                "failed_to_refresh_token", f"{_REFRESH_FAILED} (malformed shared result)"
-            ) from None
+                bound_to, _, opened_or_none = blob.partition(b"\n")
+                opened = opened_or_none if bound_to == binding else None
+            else:
+                opened = self._sealer.unseal(blob, context=binding)
+            if opened is None:
+                logger.warning(
+                    "refused a shared refresh result: sealed for another key or user, or another secret",
+                    extra={
+                        "event": "auth0_async.refresh.failed",
+                        "error_code": "unreadable_result",
+                    },
+                )
+                raise AccessTokenError(
+                    "failed_to_refresh_token", f"{_REFRESH_FAILED} (unreadable shared result)"
+                )
+            try:
+                return _RESULT_DECODER.decode(opened)
+            except msgspec.DecodeError:
+                raise AccessTokenError(
+                    "failed_to_refresh_token", f"{_REFRESH_FAILED} (malformed shared result)"
+                ) from None

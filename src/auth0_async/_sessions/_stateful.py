@@ -11,6 +11,7 @@ Every store call runs under a timeout, and failures surface as
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ import msgspec
 from .._core._context import UNREAD
 from .._core._cookies import LEGACY_COOKIE_NAME
 from .._core._lifetime import is_expired
+from .._core._tracing import Tracing
 from .._deadlines import deadline
 from .._exceptions import SessionStoreError
 
@@ -33,6 +35,17 @@ if TYPE_CHECKING:
     from .._core._protocols import SessionStore
 
 __all__ = ["StatefulSessionStore"]
+
+logger = logging.getLogger("auth0_async")
+
+
+def _log_store_error(operation: str, message: str) -> None:
+    # The operation and the error's own message only: never the session id or its data.
+    logger.warning(
+        "%s",
+        message,
+        extra={"event": "auth0_async.store.error", "operation": operation},
+    )
 
 
 class _IdCookie(msgspec.Struct, frozen=True):
@@ -58,6 +71,7 @@ class StatefulSessionStore:
         lifetime: Lifetime,
         clock: Callable[[], float],
         timeout: float,
+        tracing: Tracing | None = None,
     ) -> None:
         self.store = store
         self._cipher = cipher
@@ -65,22 +79,29 @@ class StatefulSessionStore:
         self._lifetime = lifetime
         self._clock = clock
         self._timeout = timeout
+        self._tracing = tracing if tracing is not None else Tracing()
 
     async def call(self, what: str, operation: Awaitable[Any]) -> Any:
         """Await a store operation under the timeout; any failure becomes :class:`SessionStoreError`."""
         try:
             async with deadline(self._timeout):
                 return await operation
-        except SessionStoreError:
+        except SessionStoreError as exc:
+            _log_store_error(what, exc.message)
             raise
         except TimeoutError:
-            raise SessionStoreError(
-                f"the session store did not answer {what} in {self._timeout:g}s"
-            ) from None
+            message = f"the session store did not answer {what} in {self._timeout:g}s"
+            _log_store_error(what, message)
+            raise SessionStoreError(message) from None
         except Exception as exc:
-            raise SessionStoreError(
-                f"the session store failed on {what}: {type(exc).__name__}"
-            ) from exc
+            message = f"the session store failed on {what}: {type(exc).__name__}"
+            _log_store_error(what, message)
+            raise SessionStoreError(message) from exc
+
+    async def _traced(self, what: str, operation: Awaitable[Any]) -> Any:
+        """:meth:`call` inside an ``auth0_async.store.<what>`` span (writes only: reads stay bare)."""
+        with self._tracing.span(f"auth0_async.store.{what}", {"auth0_async.store.operation": what}):
+            return await self.call(what, operation)
 
     def _session_id(self, ctx: RequestContext) -> str | None:
         value = ctx.cookie(self._cookie.name)
@@ -119,7 +140,7 @@ class StatefulSessionStore:
             SessionStoreError: the store failed or timed out.
 
         """
-        count: int = await self.call(
+        count: int = await self._traced(
             "delete_by_logout_token", self.store.delete_by_logout_token(sid=sid, sub=sub, iss=iss)
         )
         return count
@@ -162,12 +183,12 @@ class StatefulSessionStore:
         current = self._session_id(ctx)
         if is_new or current is None:
             if current is not None:
-                await self.call("delete", self.store.delete(current))
+                await self._traced("delete", self.store.delete(current))
             session_id = secrets.token_hex(16)
-            await self.call("set", self.store.set(session_id, written, expires_at=exp))
+            await self._traced("set", self.store.set(session_id, written, expires_at=exp))
         else:
             session_id = current
-            updated = await self.call(
+            updated = await self._traced(
                 "update", self.store.update(session_id, written, expires_at=exp)
             )
             if not updated:
@@ -207,7 +228,7 @@ class StatefulSessionStore:
         ctx.session_written = True
         ctx.no_store = True
         if session_id is not None:
-            await self.call("delete", self.store.delete(session_id))
+            await self._traced("delete", self.store.delete(session_id))
 
     def _delete_others(self, ctx: RequestContext, *, keep: str | None) -> None:
         """Delete chunk cookies of the name (left by stateless mode) and legacy cookies."""

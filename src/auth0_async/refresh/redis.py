@@ -269,7 +269,15 @@ class RedisRefreshCoordinator:
 
         """
         require_asyncio("RedisRefreshCoordinator")
-        return await self._local.coordinate(key, lambda: self._shared(key, fetch))
+        try:
+            return await self._local.coordinate(key, lambda: self._shared(key, fetch))
+        except SessionStoreError as exc:
+            logger.warning(
+                "could not coordinate a token refresh through Redis: %s",
+                exc,
+                extra={"event": "auth0_async.store.error", "operation": "coordinate_refresh"},
+            )
+            raise
 
     async def _shared(self, key: str, fetch: Callable[[], Awaitable[bytes]]) -> bytes:
         tag = f"{self._prefix}{{{key}}}"
@@ -329,7 +337,11 @@ class RedisRefreshCoordinator:
         try:
             await self._eval(_FINISH, result_key, lock_key, outcome, _millis(ttl), token)
         except SessionStoreError as exc:
-            logger.warning("could not share a token refresh outcome through Redis: %s", exc)
+            logger.warning(
+                "could not share a token refresh outcome through Redis: %s",
+                exc,
+                extra={"event": "auth0_async.store.error", "operation": "share_refresh"},
+            )
 
     async def _eval(self, script: Script, *keys_and_args: str | bytes | int) -> object:
         return await bounded(script(self._redis, 2, *keys_and_args), self._command_timeout)
