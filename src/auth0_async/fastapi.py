@@ -187,6 +187,16 @@ class Auth0Depends:
 class _SessionCookie(APIKeyCookie):
     """The session cookie as an OpenAPI ``apiKey`` scheme; never refuses (the dependency does)."""
 
+    # FastAPI 0.115 resolves a callable instance's annotations without its module's
+    # globals, so the postponed "HTTPConnection" would read as a query parameter: spell it out.
+    __signature__ = inspect.Signature(
+        [
+            inspect.Parameter(
+                "conn", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HTTPConnection
+            )
+        ]
+    )
+
     async def __call__(self, conn: HTTPConnection) -> str | None:
         # HTTPConnection, not Request: the scheme also runs in websocket endpoints.
         return conn.cookies.get(self.model.name)
