@@ -1,17 +1,23 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from joserfc import jwe
 from joserfc.jwk import OctKey
 
 from auth0_async import ConfigurationError
-from auth0_async._core._crypto import CookieCipher, b64url_decode, b64url_encode
+from auth0_async._core._crypto import CookieCipher, _derive_key, b64url_decode, b64url_encode
 
 from ..conftest import OTHER_SECRET, SECRET
+
+_SEAL_SECRET = SECRET
+_OTHER_SEAL_SECRET = OTHER_SECRET
 
 NEXTJS_HEADER = "eyJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiZGlyIn0"
 
@@ -477,3 +483,69 @@ def test_only_a_12_byte_iv_is_accepted(iv_size: int) -> None:
     parts = [NEXTJS_HEADER, "", b64url_encode(iv), b64url_encode(sealed[:-16])]
     token = ".".join([*parts, b64url_encode(sealed[-16:])])
     assert CookieCipher([SECRET]).decrypt(token) is None
+
+
+# -- seal / unseal: values shared between instances (refresh results) ---------------------------
+
+_CONTEXT = b'["auth0_async/refresh-result/1","key","auth0|alice","sid-1"]'
+
+
+def test_seal_round_trips_and_is_ascii_base64url_of_iv_ciphertext_and_tag() -> None:
+    cipher = CookieCipher([_SEAL_SECRET])
+    sealed = cipher.seal(b"tokens", context=_CONTEXT)
+    assert sealed.isascii()
+    raw = b64url_decode(sealed.decode("ascii"))
+    assert len(raw) == 12 + len(b"tokens") + 16  # IV, ciphertext, tag
+    assert cipher.unseal(sealed, context=_CONTEXT) == b"tokens"
+    assert cipher.seal(b"tokens", context=_CONTEXT) != sealed  # a fresh IV each time
+    assert cipher.unseal(cipher.seal(b"", context=_CONTEXT), context=_CONTEXT) == b""
+
+
+def test_unseal_refuses_another_context_secret_or_key() -> None:
+    cipher = CookieCipher([_SEAL_SECRET])
+    sealed = cipher.seal(b"tokens", context=_CONTEXT)
+    assert cipher.unseal(sealed, context=_CONTEXT + b" ") is None
+    assert cipher.unseal(sealed, context=b"") is None
+    assert CookieCipher([_OTHER_SEAL_SECRET]).unseal(sealed, context=_CONTEXT) is None
+    # The sealing key is derived apart from the cookie key: one never opens the other's output.
+    raw = b64url_decode(sealed.decode("ascii"))
+    iv, body = raw[:12], raw[12:]
+    cookie_key = AESGCM(_derive_key(_SEAL_SECRET))
+    with pytest.raises(InvalidTag):
+        cookie_key.decrypt(iv, body, _CONTEXT)
+    seal_key = AESGCM(_derive_key(_SEAL_SECRET, b"auth0_async sealed value"))
+    assert seal_key.decrypt(iv, body, _CONTEXT) == b"tokens"
+
+
+def test_unseal_tries_every_secret_and_seals_with_the_first() -> None:
+    old = CookieCipher([_OTHER_SEAL_SECRET])
+    rotated = CookieCipher([_SEAL_SECRET, _OTHER_SEAL_SECRET])
+    assert rotated.unseal(old.seal(b"v", context=_CONTEXT), context=_CONTEXT) == b"v"
+    fresh = rotated.seal(b"v", context=_CONTEXT)
+    assert CookieCipher([_SEAL_SECRET]).unseal(fresh, context=_CONTEXT) == b"v"
+    assert old.unseal(fresh, context=_CONTEXT) is None
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda s: s[:-1],  # truncated
+        lambda s: s + b"A",  # not canonical base64url any more
+        lambda s: s[:10] + (b"B" if s[10:11] != b"B" else b"C") + s[11:],  # one byte changed
+        lambda s: b"\xff" + s,  # not ASCII
+        lambda s: b"",
+        lambda s: b"A" * 36,  # 27 bytes: shorter than an IV and a tag
+        lambda s: b"=" + s,
+    ],
+)
+def test_unseal_refuses_tampered_or_malformed_input(mangle: Any) -> None:
+    cipher = CookieCipher([_SEAL_SECRET])
+    sealed = cipher.seal(b"tokens", context=_CONTEXT)
+    assert cipher.unseal(mangle(sealed), context=_CONTEXT) is None
+
+
+def test_unseal_accepts_exactly_an_iv_and_a_tag() -> None:
+    cipher = CookieCipher([_SEAL_SECRET])
+    empty = cipher.seal(b"", context=_CONTEXT)
+    assert len(b64url_decode(empty.decode("ascii"))) == 28
+    assert cipher.unseal(empty, context=_CONTEXT) == b""
