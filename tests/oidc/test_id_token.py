@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
 
 import pytest
 from joserfc.jwk import ECKey, RSAKey
@@ -14,12 +13,11 @@ from auth0_async._exceptions import (
     KeyNotFoundError,
     TokenValidationError,
 )
-from auth0_async._oidc._id_token import validate_id_token
 from auth0_async._oidc._jws import peek_header, signing_algorithms
 
 from ..support.tokens import (
     CLIENT_ID,
-    ISSUER,
+    NONCE,
     NOW,
     b64,
     b64json,
@@ -32,26 +30,8 @@ from ..support.tokens import (
     rsa_key,
     unsigned,
 )
-
-NONCE = "n-0S6_WzA2Mj"
-
-
-def validate(token: str, **overrides: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "keys": key_set(rsa_key(), ec_key()),
-        "issuer": ISSUER,
-        "client_id": CLIENT_ID,
-        "nonce": NONCE,
-        "now": NOW,
-    }
-    options.update(overrides)
-    return validate_id_token(token, **options)
-
-
-def rejects(token: str, match: str, **overrides: Any) -> None:
-    with pytest.raises(TokenValidationError, match=match):
-        validate(token, **overrides)
-
+from ..support.tokens import check_id_token as validate
+from ..support.tokens import refuses_id_token as rejects
 
 # -- signatures and algorithms ---------------------------------------------------------
 

@@ -13,40 +13,20 @@ from auth0_async._oidc._id_token import (
     check_audience,
     numeric_claim,
     typ_is,
-    validate_id_token,
 )
 
 from ..support.tokens import (
     CLIENT_ID,
-    ISSUER,
+    NONCE,
     NOW,
-    ec_key,
     id_claims,
-    key_set,
     mint,
     raw_sign,
-    rsa_key,
 )
+from ..support.tokens import check_id_token as validate
+from ..support.tokens import refuses_id_token as rejects
 
-NONCE = "n-0S6_WzA2Mj"
 T = int(NOW)
-
-
-def validate(token: str, **overrides: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "keys": key_set(rsa_key(), ec_key()),
-        "issuer": ISSUER,
-        "client_id": CLIENT_ID,
-        "nonce": NONCE,
-        "now": NOW,
-    }
-    options.update(overrides)
-    return validate_id_token(token, **options)
-
-
-def rejects(token: str, match: str, **overrides: Any) -> None:
-    with pytest.raises(TokenValidationError, match=match):
-        validate(token, **overrides)
 
 
 def test_default_leeway_is_a_minute() -> None:

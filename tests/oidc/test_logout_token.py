@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 
-from auth0_async._exceptions import KeyNotFoundError, TokenValidationError
+from auth0_async._exceptions import KeyNotFoundError
 from auth0_async._oidc._logout_token import (
     BACKCHANNEL_LOGOUT_EVENT,
     JtiCache,
-    validate_logout_token,
 )
 
 from ..support.tokens import (
@@ -20,32 +19,16 @@ from ..support.tokens import (
     ec_key,
     hs256,
     id_claims,
-    key_set,
     logout_claims,
     mint,
     raw_sign,
     rsa_key,
     unsigned,
 )
+from ..support.tokens import check_logout_token as validate
+from ..support.tokens import refuses_logout_token as rejects
 
 LOGOUT_TYP = {"typ": "logout+jwt"}
-
-
-def validate(token: str, **overrides: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "keys": key_set(rsa_key(), ec_key()),
-        "issuer": ISSUER,
-        "client_id": CLIENT_ID,
-        "now": NOW,
-        "seen_jti": JtiCache(),
-    }
-    options.update(overrides)
-    return validate_logout_token(token, **options)
-
-
-def rejects(token: str, match: str, **overrides: Any) -> None:
-    with pytest.raises(TokenValidationError, match=match):
-        validate(token, **overrides)
 
 
 def test_oidc_provider_shaped_token() -> None:

@@ -11,39 +11,20 @@ from auth0_async._exceptions import TokenValidationError
 from auth0_async._oidc._logout_token import (
     BACKCHANNEL_LOGOUT_EVENT,
     JtiCache,
-    validate_logout_token,
 )
 
 from ..support.tokens import (
-    CLIENT_ID,
     ISSUER,
     NOW,
     ec_key,
-    key_set,
     logout_claims,
     mint,
     raw_sign,
-    rsa_key,
 )
+from ..support.tokens import check_logout_token as validate
+from ..support.tokens import refuses_logout_token as rejects
 
 T = int(NOW)
-
-
-def validate(token: str, **overrides: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "keys": key_set(rsa_key(), ec_key()),
-        "issuer": ISSUER,
-        "client_id": CLIENT_ID,
-        "now": NOW,
-        "seen_jti": JtiCache(),
-    }
-    options.update(overrides)
-    return validate_logout_token(token, **options)
-
-
-def rejects(token: str, match: str, **overrides: Any) -> None:
-    with pytest.raises(TokenValidationError, match=match):
-        validate(token, **overrides)
 
 
 def test_the_event_name_is_the_specs() -> None:

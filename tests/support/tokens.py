@@ -9,9 +9,14 @@ import hmac
 import json
 from typing import Any
 
+import pytest
 from joserfc import jws
 from joserfc.jwk import ECKey, Key, KeySet, RSAKey
 from joserfc.jws import JWSRegistry
+
+from auth0_async._exceptions import TokenValidationError
+from auth0_async._oidc._id_token import validate_id_token
+from auth0_async._oidc._logout_token import JtiCache, validate_logout_token
 
 ISSUER = "https://op.example.test/"
 CLIENT_ID = "client-abc"
@@ -110,3 +115,45 @@ def logout_claims(**overrides: Any) -> dict[str, Any]:
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
+
+
+NONCE = "n-0S6_WzA2Mj"
+"""The nonce :func:`id_claims` puts in a token and :func:`check_id_token` expects."""
+
+
+def check_id_token(token: str, **overrides: Any) -> dict[str, Any]:
+    """``validate_id_token`` with the test issuer, client, keys, nonce and clock (overridable)."""
+    options: dict[str, Any] = {
+        "keys": key_set(rsa_key(), ec_key()),
+        "issuer": ISSUER,
+        "client_id": CLIENT_ID,
+        "nonce": NONCE,
+        "now": NOW,
+    }
+    options.update(overrides)
+    return validate_id_token(token, **options)
+
+
+def refuses_id_token(token: str, match: str, **overrides: Any) -> None:
+    """Assert :func:`check_id_token` refuses ``token`` with a message matching ``match``."""
+    with pytest.raises(TokenValidationError, match=match):
+        check_id_token(token, **overrides)
+
+
+def check_logout_token(token: str, **overrides: Any) -> dict[str, Any]:
+    """``validate_logout_token`` with the test issuer, client, keys, clock and a fresh jti cache."""
+    options: dict[str, Any] = {
+        "keys": key_set(rsa_key(), ec_key()),
+        "issuer": ISSUER,
+        "client_id": CLIENT_ID,
+        "now": NOW,
+        "seen_jti": JtiCache(),
+    }
+    options.update(overrides)
+    return validate_logout_token(token, **options)
+
+
+def refuses_logout_token(token: str, match: str, **overrides: Any) -> None:
+    """Assert :func:`check_logout_token` refuses ``token`` with a message matching ``match``."""
+    with pytest.raises(TokenValidationError, match=match):
+        check_logout_token(token, **overrides)
